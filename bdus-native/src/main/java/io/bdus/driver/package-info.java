@@ -1,0 +1,4 @@
+/**
+ * The driver API: what an application implements to serve a block device.
+ */
+package io.bdus.driver;
