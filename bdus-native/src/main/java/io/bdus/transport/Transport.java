@@ -1,0 +1,26 @@
+package io.bdus.transport;
+
+import io.bdus.device.DeviceSpec;
+import io.bdus.driver.Operation;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
+
+/** A way to turn a user-space driver into a Linux block device. */
+public interface Transport {
+
+    /** The name used in configuration and logs ({@code kbdus}, {@code fuse-loop}). */
+    String name();
+
+    /**
+     * Why this transport cannot be used on this machine (e.g. "/dev/fuse is missing"), or
+     * empty when it can.
+     */
+    Optional<String> unavailableReason();
+
+    /**
+     * Creates a device. {@code operations} are the operations the driver supports; the
+     * transport advertises no others.
+     */
+    TransportDevice create(DeviceSpec spec, Set<Operation> operations) throws IOException;
+}

@@ -1,0 +1,34 @@
+package io.bdus.transport;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * A block device a transport created, from the runtime's side. The runtime opens
+ * {@link #channelCount()} channels, serves each on its own thread, then calls
+ * {@link #activate} to make the block device appear, and {@link #close} to tear it down.
+ */
+public interface TransportDevice extends AutoCloseable {
+
+    /** How many channels (serving threads) this device wants. */
+    int channelCount();
+
+    /** Opens one more channel; called {@link #channelCount()} times before {@link #activate}. */
+    RequestChannel openChannel() throws IOException;
+
+    /**
+     * Makes the block device available to clients while channels are being served, and
+     * returns its path (e.g. {@code /dev/loop3}).
+     */
+    String activate(Duration timeout) throws IOException;
+
+    /** The block device path, or {@code null} before {@link #activate}. */
+    String path();
+
+    /**
+     * Tears the device down: clients see it go away, pending requests are answered or
+     * failed, and every channel's {@link RequestChannel#serve} returns. Idempotent.
+     */
+    @Override
+    void close();
+}
