@@ -1,0 +1,45 @@
+package io.bdus.device;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs driver failures without flooding: the first few in full, then one line a minute
+ * that says how many were suppressed.
+ */
+final class DriverErrorLog {
+
+    private static final Logger logger = LoggerFactory.getLogger(DriverErrorLog.class);
+
+    private static final int BURST = 5;
+
+    private static final long WINDOW_NANOS = 60_000_000_000L;
+
+    private final String device;
+
+    private final AtomicLong windowStart = new AtomicLong(System.nanoTime());
+
+    private final AtomicLong inWindow = new AtomicLong();
+
+    DriverErrorLog(String device) {
+        this.device = device;
+    }
+
+    void failed(String operation, long offset, int errno, Throwable failure) {
+        long now = System.nanoTime();
+        long start = this.windowStart.get();
+        if (now - start > WINDOW_NANOS && this.windowStart.compareAndSet(start, now)) {
+            long suppressed = this.inWindow.getAndSet(0) - BURST;
+            if (suppressed > 0) {
+                logger.warn("Device '{}': {} more driver errors in the last minute were not logged", this.device,
+                        suppressed);
+            }
+        }
+        long n = this.inWindow.incrementAndGet();
+        if (n <= BURST) {
+            logger.warn("Device '{}': driver failed {} at offset {}; the client gets errno {}", this.device,
+                    operation, offset, errno, failure);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.bdus.device;
+
+import io.bdus.driver.Operation;
+
+/**
+ * Sees every completed request of a device, on the serving thread; for metrics. Must be
+ * fast, must not allocate, must not throw.
+ */
+@FunctionalInterface
+public interface RequestObserver {
+
+    RequestObserver NONE = (operation, bytes, nanos, errno) -> {
+    };
+
+    /**
+     * @param operation what was served
+     * @param bytes bytes it covered
+     * @param nanos time spent in the driver
+     * @param errno 0 on success, otherwise the errno the client got
+     */
+    void onRequest(Operation operation, long bytes, long nanos, int errno);
+}

@@ -1,0 +1,216 @@
+package io.bdus.driver.passthrough;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.bdus.driver.BlockDriver;
+import io.bdus.driver.BlockDriverException;
+import io.bdus.driver.Concurrency;
+import io.bdus.driver.DeviceInfo;
+import io.bdus.driver.Errno;
+import io.bdus.linux.LibC;
+import io.bdus.linux.LibC.Flags;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a device from a file or another block device. Opens it with O_DIRECT where the
+ * file system allows (so data is not cached twice), otherwise buffered with
+ * {@code fdatasync} on flush. Discard punches holes and write-zeroes zeroes ranges with
+ * {@code fallocate}. A regular file is created or extended to the device size.
+ */
+public class PassthroughDriver implements BlockDriver {
+
+    private static final Logger logger = LoggerFactory.getLogger(PassthroughDriver.class);
+
+    /** O_DIRECT needs buffer addresses and sizes aligned to the backing block size; 4096 covers all. */
+    private static final int ALIGNMENT = 4096;
+
+    private final Path path;
+
+    private final ThreadLocal<Memory> bounce = new ThreadLocal<>();
+
+    private volatile int fd = -1;
+
+    private volatile boolean direct;
+
+    private volatile int bounceSize;
+
+    public PassthroughDriver(Path path) {
+        this.path = path;
+    }
+
+    public Path path() {
+        return this.path;
+    }
+
+    /** Whether the backing file is open with O_DIRECT. */
+    public boolean isDirect() {
+        return this.direct;
+    }
+
+    @Override
+    public Concurrency concurrency() {
+        return Concurrency.PARALLEL;
+    }
+
+    @Override
+    public void initialize(DeviceInfo device) throws IOException {
+        boolean regular = !Files.exists(this.path) || Files.isRegularFile(this.path);
+        int flags = (device.readOnly() ? Flags.O_RDONLY : Flags.O_RDWR) | Flags.O_CLOEXEC
+                | (regular && !device.readOnly() ? Flags.O_CREAT : 0);
+        this.bounceSize = device.maxRequestSize();
+        try {
+            this.fd = LibC.open(this.path.toString(), flags | Flags.O_DIRECT, 0600);
+            this.direct = true;
+        }
+        catch (LastErrorException ex) {
+            if (ex.getErrorCode() != Errno.EINVAL) {
+                throw failure("open", ex);
+            }
+            this.fd = open(flags);
+            this.direct = false;
+            logger.info("{} does not support O_DIRECT; using buffered I/O with fdatasync on flush", this.path);
+        }
+        if (regular && Files.size(this.path) < device.size() && !device.readOnly()) {
+            try {
+                LibC.ftruncate(this.fd, device.size());
+            }
+            catch (LastErrorException ex) {
+                throw failure("ftruncate", ex);
+            }
+        }
+    }
+
+    private int open(int flags) throws IOException {
+        try {
+            return LibC.open(this.path.toString(), flags, 0600);
+        }
+        catch (LastErrorException ex) {
+            throw failure("open", ex);
+        }
+    }
+
+    @Override
+    public void read(ByteBuffer buffer, long offset) throws IOException {
+        int length = buffer.remaining();
+        Pointer target = alignedAddress(buffer);
+        Pointer io = (target != null) ? target : bounce(length);
+        transfer(false, io, length, offset);
+        if (target == null) {
+            buffer.put(io.getByteBuffer(0, length));
+        }
+        else {
+            buffer.position(buffer.limit());
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer buffer, long offset) throws IOException {
+        int length = buffer.remaining();
+        Pointer source = alignedAddress(buffer);
+        Pointer io = source;
+        if (io == null) {
+            io = bounce(length);
+            io.getByteBuffer(0, length).put(buffer.duplicate());
+        }
+        transfer(true, io, length, offset);
+        buffer.position(buffer.limit());
+    }
+
+    @Override
+    public void flush() throws IOException {
+        try {
+            LibC.fdatasync(this.fd);
+        }
+        catch (LastErrorException ex) {
+            throw failure("fdatasync", ex);
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        fallocate(Flags.FALLOC_FL_PUNCH_HOLE | Flags.FALLOC_FL_KEEP_SIZE, offset, length);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        int mode = mayUnmap ? Flags.FALLOC_FL_PUNCH_HOLE : Flags.FALLOC_FL_ZERO_RANGE;
+        fallocate(mode | Flags.FALLOC_FL_KEEP_SIZE, offset, length);
+    }
+
+    @Override
+    public void terminate() {
+        int current = this.fd;
+        this.fd = -1;
+        if (current >= 0) {
+            LibC.close(current);
+        }
+    }
+
+    private void fallocate(int mode, long offset, long length) throws IOException {
+        try {
+            LibC.fallocate(this.fd, mode, offset, length);
+        }
+        catch (LastErrorException ex) {
+            throw failure("fallocate", ex);
+        }
+    }
+
+    private void transfer(boolean write, Pointer memory, int length, long offset) throws IOException {
+        int done = 0;
+        while (done < length) {
+            long n;
+            try {
+                n = write ? LibC.pwrite(this.fd, memory.share(done), length - done, offset + done)
+                        : LibC.pread(this.fd, memory.share(done), length - done, offset + done);
+            }
+            catch (LastErrorException ex) {
+                if (ex.getErrorCode() == Errno.EINTR) {
+                    continue;
+                }
+                throw failure(write ? "pwrite" : "pread", ex);
+            }
+            if (n == 0) {
+                if (write) {
+                    throw new BlockDriverException(Errno.ENOSPC, "No space left writing " + this.path);
+                }
+                memory.share(done).setMemory(0, length - done, (byte) 0);
+                return;
+            }
+            done += (int) n;
+        }
+    }
+
+    /** The buffer's native address when it can be used for I/O directly, else null. */
+    private Pointer alignedAddress(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            return null;
+        }
+        Pointer address = Native.getDirectBufferPointer(buffer).share(buffer.position());
+        if (this.direct && (Pointer.nativeValue(address) % ALIGNMENT != 0 || buffer.remaining() % 512 != 0)) {
+            return null;
+        }
+        return address;
+    }
+
+    private Memory bounce(int length) {
+        Memory memory = this.bounce.get();
+        if (memory == null || memory.size() < length) {
+            memory = new Memory(Math.max(length, this.bounceSize) + ALIGNMENT).align(ALIGNMENT);
+            this.bounce.set(memory);
+        }
+        return memory;
+    }
+
+    private BlockDriverException failure(String call, LastErrorException ex) {
+        int errno = ex.getErrorCode();
+        return new BlockDriverException(errno == Errno.ENOSPC ? Errno.ENOSPC : Errno.EIO,
+                call + " on " + this.path + " failed with errno " + errno, ex);
+    }
+}
