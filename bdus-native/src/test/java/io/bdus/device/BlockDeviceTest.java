@@ -1,0 +1,257 @@
+package io.bdus.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import io.bdus.driver.BlockDriver;
+import io.bdus.driver.BlockDriverException;
+import io.bdus.driver.Errno;
+import io.bdus.driver.Operation;
+import io.bdus.driver.ram.RamDiskDriver;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BlockDeviceTest {
+
+    private static final long SIZE = 1 << 20;
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final QueueTransport transport = new QueueTransport(4);
+
+    private final List<String> events = new ArrayList<>();
+
+    private BlockDevice device;
+
+    @AfterEach
+    void stop() {
+        if (this.device != null) {
+            this.device.stop(TIMEOUT);
+        }
+    }
+
+    @Test
+    void startsAdvertisesCapabilitiesAndCountsRequests() throws Exception {
+        this.device = start(new RamDiskDriver(SIZE), spec().build());
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+        assertThat(this.device.path()).isEqualTo("/dev/queue0");
+        assertThat(this.transport.advertised).containsExactlyInAnyOrder(Operation.READ, Operation.WRITE,
+                Operation.WRITE_ZEROES, Operation.DISCARD, Operation.FLUSH);
+
+        assertThat(this.transport.call(Operation.WRITE, 4096, ByteBuffer.allocate(8192))).isZero();
+        assertThat(this.transport.call(Operation.READ, 0, ByteBuffer.allocate(4096))).isZero();
+        DeviceStats stats = this.device.stats();
+        assertThat(stats.of(Operation.WRITE).count()).isEqualTo(1);
+        assertThat(stats.of(Operation.WRITE).bytes()).isEqualTo(8192);
+        assertThat(stats.of(Operation.READ).bytes()).isEqualTo(4096);
+        assertThat(stats.of(Operation.READ).p99Micros()).isGreaterThan(0);
+        assertThat(stats.totalErrors()).isZero();
+        assertThat(this.events).containsExactly("started");
+    }
+
+    @Test
+    void readOnlyDeviceDoesNotAdvertiseWrites() throws Exception {
+        this.device = start(new RamDiskDriver(SIZE), spec().readOnly(true).build());
+        assertThat(this.device.capabilities()).containsExactlyInAnyOrder(Operation.READ, Operation.FLUSH);
+        assertThat(this.transport.call(Operation.WRITE, 0, ByteBuffer.allocate(512))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    @Test
+    void driverExceptionsFailOnlyThatRequest() throws Exception {
+        BlockDriver driver = new BlockDriver() {
+            @Override
+            public void read(ByteBuffer buffer, long offset) throws IOException {
+                if (offset == 0) {
+                    throw new BlockDriverException(Errno.ENOSPC, "full");
+                }
+                if (offset == 512) {
+                    throw new BlockDriverException(Errno.EACCES, "denied");
+                }
+                if (offset == 1024) {
+                    throw new IllegalStateException("bug");
+                }
+                buffer.position(buffer.limit());
+            }
+        };
+        this.device = start(driver, spec().build());
+        assertThat(this.transport.call(Operation.READ, 0, ByteBuffer.allocate(512))).isEqualTo(Errno.ENOSPC);
+        assertThat(this.transport.call(Operation.READ, 512, ByteBuffer.allocate(512))).isEqualTo(Errno.EIO);
+        assertThat(this.transport.call(Operation.READ, 1024, ByteBuffer.allocate(512))).isEqualTo(Errno.EIO);
+        assertThat(this.transport.call(Operation.READ, 2048, ByteBuffer.allocate(512))).isZero();
+        assertThat(this.transport.call(Operation.READ, SIZE, ByteBuffer.allocate(512))).isEqualTo(Errno.EIO);
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+        assertThat(this.device.stats().of(Operation.READ).errors()).isEqualTo(4);
+    }
+
+    @Test
+    void serializedDriverIsNeverCalledConcurrently() throws Exception {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicBoolean overlapped = new AtomicBoolean();
+        BlockDriver driver = (buffer, offset) -> {
+            if (inside.incrementAndGet() > 1) {
+                overlapped.set(true);
+            }
+            try {
+                Thread.sleep(1);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            inside.decrementAndGet();
+        };
+        this.device = start(driver, spec().build());
+        List<CompletableFuture<Integer>> results = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            results.add(this.transport.submit(Operation.READ, 0, ByteBuffer.allocate(512)));
+        }
+        for (CompletableFuture<Integer> result : results) {
+            assertThat(result.get(10, TimeUnit.SECONDS)).isZero();
+        }
+        assertThat(overlapped).isFalse();
+    }
+
+    @Test
+    void replacementUnderLoadFailsNoRequestAndKeepsData() throws Exception {
+        RamDiskDriver first = new RamDiskDriver(SIZE);
+        this.device = start(first, spec().build());
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger failures = new AtomicInteger();
+        AtomicInteger served = new AtomicInteger();
+        List<Thread> clients = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            long offset = t * 4096L;
+            Thread client = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        if (this.transport.call(Operation.WRITE, offset, ByteBuffer.allocate(4096)) != 0) {
+                            failures.incrementAndGet();
+                        }
+                        served.incrementAndGet();
+                    }
+                    catch (Exception ex) {
+                        failures.incrementAndGet();
+                    }
+                }
+            });
+            clients.add(client);
+            client.start();
+        }
+        // Each replacement hands the same memory to a new driver instance.
+        CountDownLatch flushed = new CountDownLatch(3);
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(20);
+            this.device.replaceDriver(new DelegatingRam(first, flushed), TIMEOUT);
+        }
+        running.set(false);
+        for (Thread client : clients) {
+            client.join();
+        }
+        assertThat(failures).hasValue(0);
+        assertThat(served.get()).isPositive();
+        assertThat(this.device.generation()).isEqualTo(3);
+        assertThat(flushed.getCount()).isEqualTo(1);
+        assertThat(this.events).containsExactly("started", "replaced 1", "replaced 2", "replaced 3");
+    }
+
+    @Test
+    void replacementNeedsEveryAdvertisedOperation() throws Exception {
+        this.device = start(new RamDiskDriver(SIZE), spec().build());
+        BlockDriver readOnly = (buffer, offset) -> {
+        };
+        assertThatIllegalArgumentException().isThrownBy(() -> this.device.replaceDriver(readOnly, TIMEOUT))
+            .withMessageContaining("does not support")
+            .withMessageContaining("WRITE");
+        assertThat(this.device.generation()).isZero();
+    }
+
+    @Test
+    void stopFlushesAndTerminatesOnce() throws Exception {
+        AtomicInteger flushes = new AtomicInteger();
+        AtomicInteger terminations = new AtomicInteger();
+        BlockDriver driver = new BlockDriver() {
+            @Override
+            public void read(ByteBuffer buffer, long offset) {
+            }
+
+            @Override
+            public void flush() {
+                flushes.incrementAndGet();
+            }
+
+            @Override
+            public void terminate() {
+                terminations.incrementAndGet();
+            }
+        };
+        this.device = start(driver, spec().build());
+        this.device.stop(TIMEOUT);
+        this.device.stop(TIMEOUT);
+        assertThat(this.device.state()).isEqualTo(DeviceState.STOPPED);
+        assertThat(this.transport.closed).isTrue();
+        assertThat(flushes).hasValue(1);
+        assertThat(terminations).hasValue(1);
+        assertThat(this.events).containsExactly("started", "stopped");
+    }
+
+    private DeviceSpec.Builder spec() {
+        return DeviceSpec.builder("test", SIZE);
+    }
+
+    private BlockDevice start(BlockDriver driver, DeviceSpec spec) throws Exception {
+        return BlockDevice.start(spec, driver, this.transport, TIMEOUT, new DeviceListener() {
+            @Override
+            public void started(BlockDevice device) {
+                BlockDeviceTest.this.events.add("started");
+            }
+
+            @Override
+            public void replaced(BlockDevice device, int generation) {
+                BlockDeviceTest.this.events.add("replaced " + generation);
+            }
+
+            @Override
+            public void stopped(BlockDevice device) {
+                BlockDeviceTest.this.events.add("stopped");
+            }
+        });
+    }
+
+    /** A fresh driver instance over the same memory, counting the flushes it receives. */
+    private static final class DelegatingRam extends RamDiskDriver {
+
+        private final RamDiskDriver memory;
+
+        private final CountDownLatch flushed;
+
+        DelegatingRam(RamDiskDriver memory, CountDownLatch flushed) {
+            super(memory.size());
+            this.memory = memory;
+            this.flushed = flushed;
+        }
+
+        @Override
+        public void read(ByteBuffer buffer, long offset) {
+            this.memory.read(buffer, offset);
+        }
+
+        @Override
+        public void write(ByteBuffer buffer, long offset) {
+            this.memory.write(buffer, offset);
+        }
+
+        @Override
+        public void flush() {
+            this.flushed.countDown();
+        }
+    }
+}
