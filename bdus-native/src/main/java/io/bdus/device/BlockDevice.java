@@ -231,9 +231,11 @@ public final class BlockDevice implements AutoCloseable {
     }
 
     /**
-     * Swaps in {@code next} without failing any client request: initializes it, waits for
-     * requests in flight, flushes and terminates the current driver, then resumes with
-     * {@code next}. If the current driver cannot flush, it stays in place and this throws.
+     * Swaps in {@code next} without failing any client request: waits for requests in
+     * flight (holding new ones back), flushes and terminates the current driver, and resumes
+     * with {@code next}. A different instance is initialized before the pause, so the pause
+     * stays short; the same instance is terminated and initialized again during it. If the
+     * current driver cannot flush, it stays in place and this throws.
      *
      * @throws IllegalArgumentException if {@code next} lacks an operation the device advertises
      */
@@ -247,9 +249,44 @@ public final class BlockDevice implements AutoCloseable {
                     + name() + "': it does not support " + missing + ", which the device advertises");
         }
         int nextGeneration = this.generation + 1;
-        next.initialize(info(nextGeneration));
         BlockDriver previous = this.dispatcher.driver();
+        boolean sameInstance = previous == next;
+        if (!sameInstance) {
+            next.initialize(info(nextGeneration));
+        }
         this.state = DeviceState.REPLACING;
+        try {
+            quiesceAndFlush(previous, timeout);
+        }
+        catch (IOException | RuntimeException ex) {
+            this.state = DeviceState.AVAILABLE;
+            if (!sameInstance) {
+                terminateQuietly(next);
+            }
+            throw ex;
+        }
+        try {
+            if (sameInstance) {
+                terminateQuietly(previous);
+                next.initialize(info(nextGeneration));
+            }
+        }
+        finally {
+            this.generation = nextGeneration;
+            this.dispatcher.resume(next);
+            this.state = DeviceState.AVAILABLE;
+        }
+        if (!sameInstance) {
+            terminateQuietly(previous);
+        }
+        logger.info("Device '{}' at {}: driver replaced by {} (generation {})", name(), this.path,
+                next.getClass().getName(), nextGeneration);
+        next.onDeviceAvailable(info(nextGeneration));
+        this.listeners.forEach(listener -> listener.replaced(this, nextGeneration));
+    }
+
+    /** Holds requests back and flushes {@code driver}; on failure requests flow to it again. */
+    private void quiesceAndFlush(BlockDriver driver, Duration timeout) throws IOException {
         boolean quiesced = false;
         try {
             quiesced = this.dispatcher.quiesce(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -257,31 +294,19 @@ public final class BlockDevice implements AutoCloseable {
                 throw new IOException("Requests of '" + name() + "' did not drain within " + timeout);
             }
             if (this.capabilities.contains(Operation.FLUSH)) {
-                previous.flush();
+                driver.flush();
             }
-        }
-        catch (IOException | RuntimeException ex) {
-            if (quiesced) {
-                this.dispatcher.resume(previous);
-            }
-            this.state = DeviceState.AVAILABLE;
-            terminateQuietly(next);
-            throw ex;
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            this.state = DeviceState.AVAILABLE;
-            terminateQuietly(next);
             throw new IOException("Interrupted while replacing the driver of '" + name() + "'", ex);
         }
-        this.generation = nextGeneration;
-        this.dispatcher.resume(next);
-        this.state = DeviceState.AVAILABLE;
-        terminateQuietly(previous);
-        logger.info("Device '{}' at {}: driver replaced by {} (generation {})", name(), this.path,
-                next.getClass().getName(), nextGeneration);
-        next.onDeviceAvailable(info(nextGeneration));
-        this.listeners.forEach(listener -> listener.replaced(this, nextGeneration));
+        catch (IOException | RuntimeException ex) {
+            if (quiesced) {
+                this.dispatcher.resume(driver);
+            }
+            throw ex;
+        }
     }
 
     /**
