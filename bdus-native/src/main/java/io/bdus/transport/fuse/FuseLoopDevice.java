@@ -1,0 +1,291 @@
+package io.bdus.transport.fuse;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.bdus.device.DeviceSpec;
+import io.bdus.linux.LibC;
+import io.bdus.transport.RequestChannel;
+import io.bdus.transport.TransportDevice;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One device of the fuse-loop transport: a FUSE mount of one file and a loop device over it. */
+final class FuseLoopDevice implements TransportDevice {
+
+    private static final Logger log = LoggerFactory.getLogger(FuseLoopDevice.class);
+
+    private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
+
+    private final FuseLoopTransport transport;
+
+    private final DeviceSpec spec;
+
+    private final FuseSession session;
+
+    private final Path mountPoint;
+
+    private final int sessionFd;
+
+    private final String connection;
+
+    private final int channelCount;
+
+    private final List<FuseChannel> channels = new ArrayList<>();
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private volatile String path;
+
+    private int backingFd = -1;
+
+    private int loopFd = -1;
+
+    private int loopNumber = -1;
+
+    FuseLoopDevice(FuseLoopTransport transport, DeviceSpec spec, FuseSession session, Path mountPoint,
+            int sessionFd, String connection, int channelCount) {
+        this.transport = transport;
+        this.spec = spec;
+        this.session = session;
+        this.mountPoint = mountPoint;
+        this.sessionFd = sessionFd;
+        this.connection = connection;
+        this.channelCount = channelCount;
+    }
+
+    Path mountPoint() {
+        return this.mountPoint;
+    }
+
+    DeviceSpec spec() {
+        return this.spec;
+    }
+
+    @Override
+    public int channelCount() {
+        return this.channelCount;
+    }
+
+    @Override
+    public synchronized RequestChannel openChannel() throws IOException {
+        if (this.closed.get()) {
+            throw new IOException("device " + this.spec.name() + " is closed");
+        }
+        FuseChannel channel;
+        if (this.channels.isEmpty()) {
+            channel = new FuseChannel(this.session, this.sessionFd, true);
+        }
+        else {
+            int fd;
+            try {
+                fd = LibC.open("/dev/fuse", LibC.Flags.O_RDWR | LibC.Flags.O_CLOEXEC, 0);
+            }
+            catch (LastErrorException ex) {
+                throw new IOException("cannot open /dev/fuse: errno " + ex.getErrorCode(), ex);
+            }
+            try (Memory arg = new Memory(4)) {
+                arg.setInt(0, this.sessionFd);
+                LibC.ioctl(fd, FuseProtocol.FUSE_DEV_IOC_CLONE, arg);
+            }
+            catch (LastErrorException ex) {
+                Loop.closeQuietly(fd);
+                throw new IOException("FUSE_DEV_IOC_CLONE failed: errno " + ex.getErrorCode(), ex);
+            }
+            channel = new FuseChannel(this.session, fd, true);
+        }
+        this.channels.add(channel);
+        return channel;
+    }
+
+    @Override
+    public String activate(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            if (this.closed.get()) {
+                throw new IOException("device " + this.spec.name() + " is closed");
+            }
+            if (this.path != null) {
+                return this.path;
+            }
+        }
+        awaitServing(deadline);
+        int flags = (this.spec.readOnly() ? LibC.Flags.O_RDONLY : LibC.Flags.O_RDWR) | LibC.Flags.O_DIRECT
+                | LibC.Flags.O_CLOEXEC;
+        int fd;
+        try {
+            fd = LibC.open(this.mountPoint.toString(), flags, 0);
+        }
+        catch (LastErrorException ex) {
+            throw new IOException("cannot open " + this.mountPoint + " with O_DIRECT: errno " + ex.getErrorCode(),
+                    ex);
+        }
+        int[] loop;
+        try {
+            // a stat makes the kernel fetch the file's size: the root inode starts with size 0
+            long size = Files.size(this.mountPoint);
+            if (size != this.spec.size()) {
+                throw new IOException(this.mountPoint + " has size " + size + ", expected " + this.spec.size());
+            }
+            int loopFlags = Loop.LO_FLAGS_DIRECT_IO | Loop.LO_FLAGS_AUTOCLEAR
+                    | (this.spec.partitionScanning() ? Loop.LO_FLAGS_PARTSCAN : 0)
+                    | (this.spec.readOnly() ? Loop.LO_FLAGS_READ_ONLY : 0);
+            loop = Loop.attach(fd, this.spec.logicalBlockSize(), loopFlags, this.mountPoint.toString(), deadline);
+        }
+        catch (IOException | RuntimeException ex) {
+            Loop.closeQuietly(fd);
+            throw ex;
+        }
+        synchronized (this) {
+            this.backingFd = fd;
+            this.loopFd = loop[0];
+            this.loopNumber = loop[1];
+            this.path = "/dev/loop" + loop[1];
+        }
+        if (this.closed.get()) {
+            // closed while we attached: undo
+            closeLoop();
+            throw new IOException("device " + this.spec.name() + " was closed while activating");
+        }
+        tune(loop[1]);
+        log.info("Device {} is {} (fuse-loop, {} bytes, {} channels)", this.spec.name(), this.path,
+                this.spec.size(), this.channels.size());
+        return this.path;
+    }
+
+    private void awaitServing(long deadline) throws IOException {
+        while (true) {
+            synchronized (this) {
+                for (FuseChannel channel : this.channels) {
+                    if (channel.isServing()) {
+                        return;
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no channel of " + this.spec.name() + " is being served; serve them before "
+                        + "activate");
+            }
+            try {
+                Thread.sleep(2);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while activating " + this.spec.name(), ex);
+            }
+        }
+    }
+
+    private void tune(int number) {
+        Path rotational = Path.of("/sys/block/loop" + number + "/queue/rotational");
+        try {
+            Files.writeString(rotational, this.spec.rotational() ? "1" : "0");
+        }
+        catch (IOException ex) {
+            log.warn("Cannot set {}: {}", rotational, ex.toString());
+        }
+        String dio = Loop.sysfs(number, "loop/dio");
+        if (!"1".equals(dio)) {
+            log.warn("/dev/loop{} for {} does not use direct I/O (loop/dio = {}): requests go through the page "
+                    + "cache and lose their concurrency", number, this.spec.name(), dio);
+        }
+    }
+
+    @Override
+    public String path() {
+        return this.path;
+    }
+
+    @Override
+    public void close() {
+        if (!this.closed.compareAndSet(false, true)) {
+            return;
+        }
+        this.transport.forget(this);
+        closeLoop();
+        try {
+            LibC.umount2(this.mountPoint.toString(), LibC.Flags.MNT_DETACH);
+        }
+        catch (LastErrorException ex) {
+            log.debug("umount of {} failed: errno {}", this.mountPoint, ex.getErrorCode());
+        }
+        List<FuseChannel> open;
+        synchronized (this) {
+            open = List.copyOf(this.channels);
+        }
+        // with the loop detached and the mount gone the kernel ends the session, and every
+        // blocked read of /dev/fuse returns ENODEV; a client still holding /dev/loopN delays that
+        if (!awaitIdle(open, 2000) && abortConnection()) {
+            awaitIdle(open, 2000);
+        }
+        for (FuseChannel channel : open) {
+            channel.close();
+        }
+        if (open.isEmpty()) {
+            Loop.closeQuietly(this.sessionFd);
+        }
+        try {
+            Files.deleteIfExists(this.mountPoint);
+        }
+        catch (IOException ex) {
+            log.warn("Cannot delete {}: {}", this.mountPoint, ex.toString());
+        }
+        log.info("Device {} ({}) closed", this.spec.name(), this.path == null ? "never activated" : this.path);
+    }
+
+    private synchronized void closeLoop() {
+        if (this.loopFd >= 0) {
+            try {
+                LibC.ioctl(this.loopFd, Loop.LOOP_CLR_FD, Pointer.NULL);
+            }
+            catch (LastErrorException ex) {
+                log.debug("LOOP_CLR_FD of loop{} failed: errno {}", this.loopNumber, ex.getErrorCode());
+            }
+            Loop.closeQuietly(this.loopFd);
+            this.loopFd = -1;
+        }
+        if (this.backingFd >= 0) {
+            Loop.closeQuietly(this.backingFd);
+            this.backingFd = -1;
+        }
+    }
+
+    private boolean awaitIdle(List<FuseChannel> channels, long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        try {
+            for (FuseChannel channel : channels) {
+                if (!channel.awaitIdle(Math.max(1, deadline - System.currentTimeMillis()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private boolean abortConnection() {
+        Path abort = this.connection == null ? null : FUSECTL.resolve(this.connection).resolve("abort");
+        if (abort != null && Files.exists(abort)) {
+            try {
+                Files.writeString(abort, "1");
+                log.warn("Aborted the FUSE connection of {}: a client still held {}", this.spec.name(), this.path);
+                return true;
+            }
+            catch (IOException ex) {
+                log.warn("Cannot abort {}: {}", abort, ex.toString());
+            }
+        }
+        log.warn("Channels of {} keep serving until the last client of {} closes it", this.spec.name(), this.path);
+        return false;
+    }
+}

@@ -1,0 +1,51 @@
+package io.bdus.transport.fuse;
+
+import io.bdus.device.DeviceSpec;
+import io.bdus.driver.Operation;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** What the channels of one FUSE connection share: the device and the negotiated protocol. */
+final class FuseSession {
+
+    private final DeviceSpec spec;
+
+    private final Set<Operation> operations;
+
+    private final int maxBackground;
+
+    private volatile int minor;
+
+    FuseSession(DeviceSpec spec, Set<Operation> operations, int maxBackground) {
+        this.spec = spec;
+        this.operations = operations.isEmpty() ? EnumSet.noneOf(Operation.class) : EnumSet.copyOf(operations);
+        this.maxBackground = maxBackground;
+    }
+
+    DeviceSpec spec() {
+        return this.spec;
+    }
+
+    boolean supports(Operation operation) {
+        return this.operations.contains(operation);
+    }
+
+    /** Background (asynchronous) requests the kernel may queue; bounds concurrent direct I/O. */
+    int maxBackground() {
+        return this.maxBackground;
+    }
+
+    /** The negotiated minor version, or 0 before INIT. */
+    int minor() {
+        return this.minor;
+    }
+
+    void minor(int minor) {
+        this.minor = minor;
+    }
+
+    /** Size of a read buffer that fits any request the kernel may send on this session. */
+    int readBufferSize() {
+        return Math.max(FuseProtocol.MIN_READ_BUFFER, this.spec.maxRequestSize() + 4096);
+    }
+}
