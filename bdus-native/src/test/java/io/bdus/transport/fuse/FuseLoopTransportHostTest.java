@@ -1,22 +1,40 @@
 package io.bdus.transport.fuse;
 
+import static io.bdus.testing.HostAssumptions.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
 import io.bdus.testing.HostAssumptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.Set;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** End to end on this host: a real /dev/loopN served from an in-memory array. */
 class FuseLoopTransportHostTest {
 
     private static final Set<Operation> ALL = EnumSet.of(Operation.READ, Operation.WRITE, Operation.FLUSH,
             Operation.WRITE_ZEROES, Operation.DISCARD);
+
+    private static final int MIB = 1 << 20;
 
     @TempDir
     Path state;
@@ -26,21 +44,224 @@ class FuseLoopTransportHostTest {
     @BeforeEach
     void setUp() {
         HostAssumptions.assumeFuseLoop();
-        this.transport = new FuseLoopTransport(this.state);
+        this.transport = new FuseLoopTransport(this.state.resolve("state"));
     }
 
     @Test
     void writesAndReadsWithDd() throws Exception {
-        DeviceSpec spec = DeviceSpec.builder("ddtest", 16 << 20).maxConcurrentRequests(4).build();
+        DeviceSpec spec = DeviceSpec.builder("ddtest", 16 * MIB).maxConcurrentRequests(4).build();
+        Path pattern = this.state.resolve("pattern");
+        Path back = this.state.resolve("back");
         try (ServedDevice served = new ServedDevice(this.transport, spec, ALL)) {
-            HostAssumptions.run("dd", "if=/dev/urandom", "of=" + this.state.resolve("pattern"), "bs=1M", "count=4");
-            HostAssumptions.run("dd", "if=" + this.state.resolve("pattern"), "of=" + served.path, "bs=64k",
-                    "seek=1M", "oflag=direct,seek_bytes", "conv=fsync");
-            byte[] expected = java.nio.file.Files.readAllBytes(this.state.resolve("pattern"));
-            assertThat(Arrays.copyOfRange(served.handler.data(), 1 << 20, 5 << 20)).isEqualTo(expected);
-            HostAssumptions.run("dd", "if=" + served.path, "of=" + this.state.resolve("back"), "bs=128k",
-                    "skip=1M", "count=4M", "iflag=direct,skip_bytes,count_bytes");
-            assertThat(this.state.resolve("back")).hasSameBinaryContentAs(this.state.resolve("pattern"));
+            assertThat(Loop.sysfs(number(served.path), "loop/dio")).isEqualTo("1");
+            assertThat(Loop.sysfs(number(served.path), "size")).isEqualTo(String.valueOf(spec.size() / 512));
+            run("dd", "if=/dev/urandom", "of=" + pattern, "bs=1M", "count=4", "status=none");
+            run("dd", "if=" + pattern, "of=" + served.path, "bs=64k", "seek=1M", "oflag=direct,seek_bytes",
+                    "conv=fsync", "status=none");
+            assertThat(Arrays.copyOfRange(served.handler.data(), MIB, 5 * MIB)).isEqualTo(Files.readAllBytes(pattern));
+            assertThat(served.handler.count(Operation.FLUSH)).isPositive();
+            run("dd", "if=" + served.path, "of=" + back, "bs=128k", "skip=1M", "count=4M",
+                    "iflag=direct,skip_bytes,count_bytes", "status=none");
+            assertThat(back).hasSameBinaryContentAs(pattern);
         }
+    }
+
+    @Test
+    void servesConcurrentDirectIoFromThisJvm() throws Exception {
+        DeviceSpec spec = DeviceSpec.builder("jvmio", 8 * MIB).maxConcurrentRequests(4).build();
+        try (ServedDevice served = new ServedDevice(this.transport, spec, ALL);
+                FileChannel file = FileChannel.open(Path.of(served.path), StandardOpenOption.READ,
+                        StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int thread = t;
+                    done.add(clients.submit(() -> {
+                        ByteBuffer block = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096);
+                        ByteBuffer check = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096);
+                        Random random = new Random(thread);
+                        byte[] bytes = new byte[8192];
+                        for (int i = 0; i < 64; i++) {
+                            // each thread owns every fourth 8 KiB block
+                            long offset = ((long) (random.nextInt(256) * 4 + thread)) * 8192;
+                            random.nextBytes(bytes);
+                            block.clear().put(bytes).flip();
+                            file.write(block, offset);
+                            check.clear();
+                            file.read(check, offset);
+                            check.flip();
+                            assertThat(check).isEqualTo(block.flip());
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> future : done) {
+                    future.get(30, TimeUnit.SECONDS);
+                }
+            }
+            finally {
+                clients.shutdownNow();
+            }
+            assertThat(served.handler.count(Operation.WRITE)).isGreaterThanOrEqualTo(256);
+        }
+    }
+
+    @Test
+    void discardAndZeroRangeReachTheHandlerAndReadBackZeroes() throws Exception {
+        DeviceSpec spec = DeviceSpec.builder("zeroes", 8 * MIB).build();
+        try (ServedDevice served = new ServedDevice(this.transport, spec, ALL)) {
+            fill(served, (byte) 0x5a);
+            run("blkdiscard", "-o", String.valueOf(MIB), "-l", String.valueOf(MIB), served.path);
+            assertThat(served.handler.count(Operation.WRITE_ZEROES)).isPositive();
+            assertThat(served.handler.lastMayUnmap()).isTrue();
+            assertThat(served.handler.count(Operation.DISCARD)).isZero();
+            assertZeroes(served, MIB, MIB);
+            assertThat(served.handler.data()[MIB - 1]).isEqualTo((byte) 0x5a);
+            assertThat(served.handler.data()[2 * MIB]).isEqualTo((byte) 0x5a);
+
+            long before = served.handler.count(Operation.WRITE_ZEROES);
+            run("fallocate", "--zero-range", "-o", String.valueOf(3 * MIB), "-l", String.valueOf(MIB), served.path);
+            assertThat(served.handler.count(Operation.WRITE_ZEROES)).isGreaterThan(before);
+            assertThat(served.handler.lastMayUnmap()).isFalse();
+            assertZeroes(served, 3 * MIB, MIB);
+
+            before = served.handler.count(Operation.WRITE_ZEROES);
+            run("blkdiscard", "-z", "-o", String.valueOf(5 * MIB), "-l", String.valueOf(MIB), served.path);
+            assertThat(served.handler.count(Operation.WRITE_ZEROES)).isGreaterThan(before);
+            assertThat(served.handler.lastMayUnmap()).isFalse();
+            assertZeroes(served, 5 * MIB, MIB);
+            assertThat(served.handler.data()[4 * MIB]).isEqualTo((byte) 0x5a);
+        }
+    }
+
+    @Test
+    void discardWithoutWriteZeroesReachesTheHandlerAsDiscard() throws Exception {
+        DeviceSpec spec = DeviceSpec.builder("discard", 4 * MIB).build();
+        try (ServedDevice served = new ServedDevice(this.transport, spec,
+                EnumSet.of(Operation.READ, Operation.WRITE, Operation.DISCARD))) {
+            run("blkdiscard", "-o", String.valueOf(MIB), "-l", String.valueOf(MIB), served.path);
+            assertThat(served.handler.count(Operation.DISCARD)).isPositive();
+            assertThat(served.handler.count(Operation.WRITE_ZEROES)).isZero();
+        }
+    }
+
+    @Test
+    void mkfsMountWriteRemountChecksum() throws Exception {
+        HostAssumptions.assumeTool("mkfs.ext4");
+        DeviceSpec spec = DeviceSpec.builder("ext4", 64 * MIB).logicalBlockSize(4096).build();
+        Path mnt = Files.createDirectory(this.state.resolve("mnt"));
+        try (ServedDevice served = new ServedDevice(this.transport, spec, ALL)) {
+            run("mkfs.ext4", "-q", "-F", served.path);
+            run("mount", served.path, mnt.toString());
+            byte[] content = new byte[3 * MIB + 123];
+            new Random(7).nextBytes(content);
+            try {
+                Files.write(mnt.resolve("file"), content);
+                run("sync", "-f", mnt.resolve("file").toString());
+            }
+            finally {
+                run("umount", mnt.toString());
+            }
+            run("mount", "-o", "ro", served.path, mnt.toString());
+            try {
+                assertThat(Files.readAllBytes(mnt.resolve("file"))).isEqualTo(content);
+            }
+            finally {
+                run("umount", mnt.toString());
+            }
+            run("fsck.ext4", "-n", "-f", served.path);
+        }
+    }
+
+    @Test
+    void closeLeavesNoMountNoLoopAndNoFile() throws Exception {
+        DeviceSpec spec = DeviceSpec.builder("closing", 4 * MIB).build();
+        ServedDevice served = new ServedDevice(this.transport, spec, ALL);
+        Path mountPoint = ((FuseLoopDevice) served.device).mountPoint();
+        assertThat(mountInfo()).contains(mountPoint.toString());
+        assertThat(Loop.backedBy(mountPoint)).containsExactly(number(served.path));
+        served.close();
+        served.device.close();
+        assertThat(mountInfo()).doesNotContain(mountPoint.toString());
+        assertThat(Loop.backedBy(mountPoint)).isEmpty();
+        assertThat(mountPoint).doesNotExist();
+    }
+
+    @Test
+    void sweepCleansTheMountOfADeadOwner() throws Exception {
+        Path stateDir = this.state.resolve("state");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process owner = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                StaleOwnerMain.class.getName(), stateDir.toString(), "stale").redirectErrorStream(true).start();
+        Path mountPoint = stateDir.resolve("bdus-" + owner.pid() + "-stale");
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(owner.getInputStream()));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("READY")) {
+                // skip the owner's log
+            }
+            assertThat(line).as("owner output").startsWith("READY /dev/loop");
+            assertThat(mountInfo()).contains(mountPoint.toString());
+        }
+        finally {
+            owner.destroyForcibly();
+            owner.waitFor(10, TimeUnit.SECONDS);
+        }
+        // stat of a mount whose server died fails (ENOTCONN), so look at the listing
+        assertThat(names(stateDir)).contains(mountPoint.getFileName().toString());
+        assertThat(this.transport.sweepStale()).isEqualTo(1);
+        assertThat(names(stateDir)).doesNotContain(mountPoint.getFileName().toString());
+        assertThat(mountInfo()).doesNotContain(mountPoint.toString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!Loop.backedBy(mountPoint).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(Loop.backedBy(mountPoint)).isEmpty();
+    }
+
+    private static void fill(ServedDevice served, byte value) throws Exception {
+        try (FileChannel file = FileChannel.open(Path.of(served.path), StandardOpenOption.WRITE,
+                ExtendedOpenOption.DIRECT)) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(MIB + 4096).alignedSlice(4096);
+            Arrays.fill(new byte[0], value);
+            while (buffer.hasRemaining()) {
+                buffer.put(value);
+            }
+            long size = served.handler.data().length;
+            for (long offset = 0; offset < size; offset += MIB) {
+                buffer.clear();
+                file.write(buffer, offset);
+            }
+        }
+        assertThat(served.handler.data()[0]).isEqualTo(value);
+    }
+
+    private static void assertZeroes(ServedDevice served, int offset, int length) throws Exception {
+        assertThat(Arrays.copyOfRange(served.handler.data(), offset, offset + length)).containsOnly(0);
+        try (FileChannel file = FileChannel.open(Path.of(served.path), StandardOpenOption.READ,
+                ExtendedOpenOption.DIRECT)) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(length + 4096).alignedSlice(4096);
+            buffer.limit(length);
+            file.read(buffer, offset);
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                assertThat(buffer.get()).isZero();
+            }
+        }
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (var list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    private static int number(String path) {
+        return Integer.parseInt(path.substring("/dev/loop".length()));
+    }
+
+    private static String mountInfo() throws Exception {
+        return Files.readString(Path.of("/proc/self/mountinfo"));
     }
 }
