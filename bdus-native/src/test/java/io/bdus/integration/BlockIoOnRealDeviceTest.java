@@ -1,0 +1,239 @@
+package io.bdus.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import io.bdus.device.BlockDevice;
+import io.bdus.device.DeviceSpec;
+import io.bdus.device.DeviceState;
+import io.bdus.driver.BlockDriverException;
+import io.bdus.driver.Errno;
+import io.bdus.driver.Operation;
+import io.bdus.driver.ram.RamDiskDriver;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Block I/O from clients in this JVM and from host tools on a real /dev/loopN. */
+class BlockIoOnRealDeviceTest {
+
+    private static final long SIZE = 64L << 20;
+
+    private static final int ALIGN = 4096;
+
+    private BlockDevice device;
+
+    @BeforeEach
+    void requireHost() {
+        HostDevices.assumeHostCanServeDevices();
+    }
+
+    @AfterEach
+    void stopDevice() {
+        if (this.device != null) {
+            this.device.stop(HostDevices.TIMEOUT);
+        }
+    }
+
+    @AfterAll
+    static void nothingLeft() throws Exception {
+        if (!Boolean.getBoolean("bdus.skipHostTests") && HostDevices.transport().unavailableReason().isEmpty()) {
+            HostDevices.assertNothingLeft();
+        }
+    }
+
+    @Test
+    void patternedWritesReadBackAcrossBufferAndChunkBoundaries() throws Exception {
+        RamDiskDriver ram = new RamDiskDriver(SIZE);
+        this.device = HostDevices.start(DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(), ram);
+        assertThat(this.device.path()).startsWith("/dev/loop");
+        // Sizes straddle the RAM disk's 64 KiB chunks and the 128 KiB request limit.
+        long[] offsets = { 0, 4096, 61440, 135168, (1 << 20) + 12288, SIZE - 4096 * 3 };
+        int[] lengths = { 4096, 8192, 69632, 266240, 4096, 4096 * 3 };
+        Random random = new Random(42);
+        List<byte[]> written = new ArrayList<>();
+        try (FileChannel channel = openDirect(this.device.path())) {
+            for (int i = 0; i < offsets.length; i++) {
+                byte[] data = new byte[lengths[i]];
+                random.nextBytes(data);
+                written.add(data);
+                ByteBuffer buffer = aligned(data.length).put(data).flip();
+                writeFully(channel, buffer, offsets[i]);
+            }
+            for (int i = 0; i < offsets.length; i++) {
+                ByteBuffer back = aligned(lengths[i]);
+                readFully(channel, back, offsets[i]);
+                byte[] actual = new byte[lengths[i]];
+                back.flip().get(actual);
+                assertThat(actual).as("data at offset %d", offsets[i]).isEqualTo(written.get(i));
+            }
+        }
+        assertThat(this.device.stats().of(Operation.WRITE).bytes()).isGreaterThanOrEqualTo(
+                java.util.Arrays.stream(lengths).sum());
+        assertThat(this.device.stats().totalErrors()).isZero();
+    }
+
+    @Test
+    void singleSectorsAtOddOffsetsReadBack(@TempDir Path dir) throws Exception {
+        this.device = HostDevices.start(DeviceSpec.builder("sectors", SIZE).build(), new RamDiskDriver(SIZE));
+        byte[] data = new byte[3 * 512];
+        new Random(7).nextBytes(data);
+        Path in = Files.write(dir.resolve("in"), data);
+        Path out = dir.resolve("out");
+        Shell.ok("dd", "if=" + in, "of=" + this.device.path(), "bs=512", "seek=13107", "oflag=direct", "status=none");
+        Shell.ok("dd", "if=" + this.device.path(), "of=" + out, "bs=512", "skip=13107", "count=3", "iflag=direct",
+                "status=none");
+        assertThat(Files.readAllBytes(out)).isEqualTo(data);
+    }
+
+    @Test
+    void concurrentClientsEachSeeTheirOwnData() throws Exception {
+        this.device = HostDevices.start(DeviceSpec.builder("concurrent", SIZE).maxConcurrentRequests(4).build(),
+                new RamDiskDriver(SIZE));
+        int clients = 6;
+        long region = SIZE / clients / ALIGN * ALIGN;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try (FileChannel channel = openDirect(this.device.path())) {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                long base = c * region;
+                int seed = c;
+                results.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    byte[] data = new byte[(int) Math.min(region, 4 << 20)];
+                    random.nextBytes(data);
+                    for (int off = 0; off < data.length; off += 65536) {
+                        int len = Math.min(65536, data.length - off);
+                        writeFully(channel, aligned(len).put(data, off, len).flip(), base + off);
+                    }
+                    ByteBuffer back = aligned(data.length);
+                    readFully(channel, back, base);
+                    return back.flip().equals(ByteBuffer.wrap(data));
+                }));
+            }
+            for (Future<Boolean> result : results) {
+                assertThat(result.get()).isTrue();
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void discardAndZeroRangeReachTheDriverAndReadBackAsZeroes() throws Exception {
+        RamDiskDriver ram = new RamDiskDriver(SIZE);
+        this.device = HostDevices.start(DeviceSpec.builder("discard", SIZE).build(), ram);
+        String path = this.device.path();
+        Shell.ok("dd", "if=/dev/urandom", "of=" + path, "bs=1M", "count=8", "oflag=direct", "status=none");
+        long allocated = ram.allocatedBytes();
+        assertThat(allocated).isEqualTo(8L << 20);
+
+        Shell.ok("blkdiscard", "--offset", "0", "--length", String.valueOf(4 << 20), path);
+        Shell.ok("fallocate", "--zero-range", "--offset", String.valueOf(4 << 20), "--length",
+                String.valueOf(1 << 20), path);
+
+        assertThat(ram.allocatedBytes()).isLessThan(allocated);
+        var stats = this.device.stats();
+        assertThat(stats.of(Operation.WRITE_ZEROES).count() + stats.of(Operation.DISCARD).count()).isPositive();
+        assertThat(stats.of(Operation.WRITE_ZEROES).bytes() + stats.of(Operation.DISCARD).bytes())
+            .isGreaterThanOrEqualTo(5L << 20);
+        try (FileChannel channel = openDirect(path)) {
+            ByteBuffer back = aligned(5 << 20);
+            readFully(channel, back, 0);
+            back.flip();
+            while (back.hasRemaining()) {
+                assertThat(back.get()).isZero();
+            }
+            ByteBuffer rest = aligned(4096);
+            readFully(channel, rest, 5 << 20);
+            boolean anyNonZero = false;
+            for (int i = 0; i < 4096; i++) {
+                anyNonZero |= rest.get(i) != 0;
+            }
+            assertThat(anyNonZero).as("data after the zeroed range is kept").isTrue();
+        }
+    }
+
+    @Test
+    void driverErrorsFailOnlyThatRequestAndTheDeviceKeepsServing() throws Exception {
+        long poisoned = 1 << 20;
+        RamDiskDriver failing = new RamDiskDriver(SIZE) {
+            @Override
+            public void read(ByteBuffer buffer, long offset) {
+                if (offset <= poisoned && poisoned < offset + buffer.remaining()) {
+                    throw new IllegalStateException("injected failure");
+                }
+                super.read(buffer, offset);
+            }
+
+            @Override
+            public void write(ByteBuffer buffer, long offset) {
+                if (offset == 2 * poisoned) {
+                    sneaky(new BlockDriverException(Errno.ENOSPC, "injected: no space"));
+                }
+                super.write(buffer, offset);
+            }
+        };
+        this.device = HostDevices.start(DeviceSpec.builder("failing", SIZE).build(), failing);
+        String path = this.device.path();
+        Shell.Result bad = Shell.run("dd", "if=" + path, "of=/dev/null", "bs=4096", "count=1",
+                "skip=" + (poisoned / 4096), "iflag=direct", "status=none");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.output()).contains("Input/output error");
+        Shell.Result full = Shell.run("dd", "if=/dev/zero", "of=" + path, "bs=4096", "count=1",
+                "seek=" + (2 * poisoned / 4096), "oflag=direct", "status=none");
+        assertThat(full.exitCode()).isNotZero();
+        assertThat(full.output()).contains("No space left on device");
+
+        Shell.ok("dd", "if=" + path, "of=/dev/null", "bs=4096", "count=16", "iflag=direct", "status=none");
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+        assertThat(this.device.stats().of(Operation.READ).errors()).isPositive();
+        assertThat(this.device.stats().of(Operation.WRITE).errors()).isPositive();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> void sneaky(Throwable ex) throws E {
+        throw (E) ex;
+    }
+
+    static FileChannel openDirect(String path) throws IOException {
+        return FileChannel.open(Path.of(path), StandardOpenOption.READ, StandardOpenOption.WRITE,
+                ExtendedOpenOption.DIRECT);
+    }
+
+    static ByteBuffer aligned(int size) {
+        int rounded = (size + ALIGN - 1) / ALIGN * ALIGN;
+        return ByteBuffer.allocateDirect(rounded + ALIGN).alignedSlice(ALIGN).limit(size);
+    }
+
+    static void writeFully(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {
+        while (buffer.hasRemaining()) {
+            offset += channel.write(buffer, offset);
+        }
+    }
+
+    static void readFully(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, offset);
+            if (n < 0) {
+                throw new IOException("end of device at " + offset);
+            }
+            offset += n;
+        }
+    }
+}
