@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test of the project: installs what the tests need, then the Java build and
+# tests (unit + host integration on a real loop device) on JDK 17 and, when present,
+# Temurin 25, then the kernel module's build and VM test suite.
+set -euo pipefail
+
+usage() {
+    cat <<'TXT'
+Usage: scripts/test-all.sh [--skip-kernel] [--skip-jdk25] [--help]
+
+Runs every test of bdus-spring. Run it as root on Debian bookworm (or a derivative):
+host integration tests need /dev/fuse and loop devices, and the kernel tests boot a
+QEMU VM. It installs the Debian packages it needs (fio, e2fsprogs, util-linux; the
+kernel suite installs qemu-system-x86 and friends itself).
+
+  --skip-kernel   do not build the kbdus module or run the VM test suite
+  --skip-jdk25    do not repeat the Java build on Temurin 25
+  --help          this text
+
+Exit status is non-zero if any step failed. Typical duration: 15-25 minutes.
+TXT
+}
+
+skip_kernel=false
+skip_jdk25=false
+for arg in "$@"; do
+    case "$arg" in
+        --skip-kernel) skip_kernel=true ;;
+        --skip-jdk25) skip_jdk25=true ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n==> %s (%ss elapsed)\n' "$1" "$(( $(date +%s) - start ))"; }
+
+step "Installing test dependencies"
+scripts/install-test-deps.sh
+
+step "Java build and tests on $(java -version 2>&1 | head -1)"
+./mvnw -B -ntp verify
+
+jdk25=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)
+if ! $skip_jdk25; then
+    if [ -n "$jdk25" ]; then
+        step "Java build and unit tests on Temurin 25 ($jdk25)"
+        JAVA_HOME="$jdk25" ./mvnw -B -ntp -q verify -DskipHostTests=true
+        echo "Temurin 25: build and unit tests passed"
+    else
+        echo "SKIPPED Temurin 25 run: no /usr/lib/jvm/temurin-25* on this machine"
+    fi
+fi
+
+if ! $skip_kernel; then
+    step "Kernel module build (6.1 and 6.12 headers) and VM test suite"
+    kernel/ci.sh
+fi
+
+step "All tests passed"
