@@ -116,10 +116,8 @@ final class RequestDispatcher implements RequestHandler {
             this.errorLog.failed(operation.tag(), request.offset(), errno, ex);
             return errno;
         }
-        catch (VirtualMachineError ex) {
-            throw ex;
-        }
         catch (Throwable ex) {
+            // Even an Error (e.g. StackOverflowError in the driver) fails only this request.
             this.errorLog.failed(operation.tag(), request.offset(), Errno.EIO, ex);
             return Errno.EIO;
         }

@@ -80,6 +80,9 @@ class BlockDeviceTest {
                 if (offset == 1024) {
                     throw new IllegalStateException("bug");
                 }
+                if (offset == 1536) {
+                    throw new StackOverflowError("deep bug");
+                }
                 buffer.position(buffer.limit());
             }
         };
@@ -87,10 +90,11 @@ class BlockDeviceTest {
         assertThat(this.transport.call(Operation.READ, 0, ByteBuffer.allocate(512))).isEqualTo(Errno.ENOSPC);
         assertThat(this.transport.call(Operation.READ, 512, ByteBuffer.allocate(512))).isEqualTo(Errno.EIO);
         assertThat(this.transport.call(Operation.READ, 1024, ByteBuffer.allocate(512))).isEqualTo(Errno.EIO);
+        assertThat(this.transport.call(Operation.READ, 1536, ByteBuffer.allocate(512))).isEqualTo(Errno.EIO);
         assertThat(this.transport.call(Operation.READ, 2048, ByteBuffer.allocate(512))).isZero();
         assertThat(this.transport.call(Operation.READ, SIZE, ByteBuffer.allocate(512))).isEqualTo(Errno.EIO);
         assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
-        assertThat(this.device.stats().of(Operation.READ).errors()).isEqualTo(4);
+        assertThat(this.device.stats().of(Operation.READ).errors()).isEqualTo(5);
     }
 
     @Test
@@ -161,6 +165,35 @@ class BlockDeviceTest {
         assertThat(this.device.generation()).isEqualTo(3);
         assertThat(flushed.getCount()).isEqualTo(1);
         assertThat(this.events).containsExactly("started", "replaced 1", "replaced 2", "replaced 3");
+    }
+
+    @Test
+    void replacingWithTheSameInstanceReinitializesIt() throws Exception {
+        List<String> calls = new ArrayList<>();
+        RamDiskDriver driver = new RamDiskDriver(SIZE) {
+            @Override
+            public void initialize(io.bdus.driver.DeviceInfo info) {
+                calls.add("initialize " + info.generation());
+            }
+
+            @Override
+            public void flush() {
+                calls.add("flush");
+            }
+
+            @Override
+            public void terminate() {
+                calls.add("terminate");
+            }
+        };
+        this.device = start(driver, spec().build());
+        this.transport.call(Operation.WRITE, 0, ByteBuffer.wrap(new byte[512]).put(0, (byte) 5));
+        this.device.replaceDriver(driver, TIMEOUT);
+        assertThat(calls).containsExactly("initialize 0", "flush", "terminate", "initialize 1");
+        ByteBuffer back = ByteBuffer.allocate(512);
+        assertThat(this.transport.call(Operation.READ, 0, back)).isZero();
+        assertThat(back.get(0)).isEqualTo((byte) 5);
+        assertThat(this.device.driver()).isSameAs(driver);
     }
 
     @Test
