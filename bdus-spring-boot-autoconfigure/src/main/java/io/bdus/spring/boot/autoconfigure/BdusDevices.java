@@ -1,0 +1,478 @@
+package io.bdus.spring.boot.autoconfigure;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+
+import io.bdus.device.BlockDevice;
+import io.bdus.device.DeviceListener;
+import io.bdus.device.DeviceStartException;
+import io.bdus.device.RequestObserver;
+import io.bdus.driver.BlockDriver;
+import io.bdus.driver.Operation;
+import io.bdus.transport.Transport;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.util.Assert;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The configured block devices, owned by the application context. Starts them in parallel
+ * before the web server (and returns only once each is available); stops them after the
+ * web server has drained: flush, then tear down, within
+ * {@code spring.lifecycle.timeout-per-shutdown-phase}. While devices run, a non-daemon
+ * thread keeps the JVM alive.
+ */
+public class BdusDevices implements SmartLifecycle {
+
+    /** Below the web server's phases, so devices start before and stop after HTTP traffic. */
+    public static final int PHASE = Integer.MAX_VALUE - 4096;
+
+    /** How long a device may take to appear. */
+    static final Duration START_TIMEOUT = Duration.ofMinutes(1);
+
+    /** How long a replace may wait for requests in flight to drain. */
+    static final Duration REPLACE_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Log logger = LogFactory.getLog(BdusDevices.class);
+
+    private final Map<String, ManagedDevice> devices;
+
+    private final Transport transport;
+
+    private final ListableBeanFactory beanFactory;
+
+    private final ApplicationEventPublisher publisher;
+
+    private final Duration shutdownTimeout;
+
+    private final Map<String, RequestObserver> observers = new ConcurrentHashMap<>();
+
+    private final Object monitor = new Object();
+
+    private volatile boolean running;
+
+    private volatile CountDownLatch keepAlive;
+
+    /**
+     * Creates the registry of devices; nothing is created before {@link #start()}.
+     * @param plans the validated devices, by name
+     * @param transport the transport serving them, {@code null} when there are no devices
+     * @param beanFactory where driver beans come from
+     * @param publisher where device events go
+     * @param shutdownTimeout time stopping every device may take
+     */
+    public BdusDevices(Map<String, DevicePlan> plans, Transport transport, ListableBeanFactory beanFactory,
+            ApplicationEventPublisher publisher, Duration shutdownTimeout) {
+        Assert.isTrue(plans.isEmpty() || transport != null, "A transport is needed to serve devices");
+        Map<String, ManagedDevice> devices = new LinkedHashMap<>();
+        plans.forEach((name, plan) -> devices.put(name, new ManagedDevice(plan, transport.name())));
+        this.devices = Collections.unmodifiableMap(devices);
+        this.transport = transport;
+        this.beanFactory = beanFactory;
+        this.publisher = publisher;
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    /**
+     * Every configured device, in configuration order.
+     * @return the devices by name
+     */
+    public Map<String, ManagedDevice> devices() {
+        return this.devices;
+    }
+
+    /**
+     * One device.
+     * @param name the device name
+     * @return the device, or {@code null} if none has that name
+     */
+    public ManagedDevice device(String name) {
+        return this.devices.get(name);
+    }
+
+    /**
+     * Names of the configured devices.
+     * @return the names
+     */
+    public Set<String> names() {
+        return this.devices.keySet();
+    }
+
+    /**
+     * The transport serving the devices.
+     * @return the transport, or {@code null} when no device is configured
+     */
+    public Transport transport() {
+        return this.transport;
+    }
+
+    /**
+     * Requests being served by a device right now.
+     * @param name the device name
+     * @return the number of requests in the driver, 0 when the device is not running
+     */
+    public int activeRequests(String name) {
+        ManagedDevice device = this.devices.get(name);
+        return (device != null) ? device.activeRequests() : 0;
+    }
+
+    /**
+     * Adds an observer of every request a device completes (e.g. a metrics binder), now or
+     * once the device starts.
+     * @param name the device name
+     * @param observer the observer; must be fast and must not allocate or throw
+     */
+    public void observe(String name, RequestObserver observer) {
+        ManagedDevice device = this.devices.get(name);
+        Assert.notNull(device, () -> "No device named '" + name + "'");
+        synchronized (this.monitor) {
+            RequestObserver combined = this.observers.merge(name, observer, FanOutObserver::of);
+            BlockDevice running = device.device();
+            if (running != null) {
+                running.requestObserver(combined);
+            }
+        }
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.running;
+    }
+
+    @Override
+    public void start() {
+        if (this.running) {
+            return;
+        }
+        List<CompletableFuture<Void>> starts = new ArrayList<>();
+        for (ManagedDevice device : this.devices.values()) {
+            CompletableFuture<Void> started = new CompletableFuture<>();
+            Thread starter = new Thread(() -> {
+                try {
+                    startDevice(device);
+                    started.complete(null);
+                }
+                catch (Throwable ex) {
+                    started.completeExceptionally(ex);
+                }
+            }, "bdus-start-" + device.name());
+            starter.start();
+            starts.add(started);
+        }
+        Throwable failure = null;
+        for (CompletableFuture<Void> start : starts) {
+            try {
+                start.get();
+            }
+            catch (ExecutionException ex) {
+                failure = (failure != null) ? failure : ex.getCause();
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                failure = (failure != null) ? failure : ex;
+            }
+        }
+        if (failure != null) {
+            stopDevices(this.shutdownTimeout);
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(failure.getMessage(), failure);
+        }
+        this.running = true;
+        this.devices.values().forEach((device) -> this.publisher.publishEvent(new BdusDeviceStartedEvent(device)));
+        if (!this.devices.isEmpty()) {
+            startKeepAlive();
+        }
+    }
+
+    private void startDevice(ManagedDevice managed) throws DeviceStartException {
+        BlockDriver bean = this.beanFactory.getBean(managed.driverBean(), BlockDriver.class);
+        BlockDevice device;
+        try {
+            device = BlockDevice.start(managed.spec(), new BeanDriver(bean, false), this.transport, START_TIMEOUT,
+                    new EventPublishingListener(managed));
+        }
+        catch (DeviceStartException ex) {
+            this.publisher.publishEvent(new BdusDeviceFailedEvent(managed, ex));
+            throw ex;
+        }
+        synchronized (this.monitor) {
+            managed.device(device);
+            RequestObserver observer = this.observers.get(managed.name());
+            if (observer != null) {
+                device.requestObserver(observer);
+            }
+        }
+        logger.info(String.format("bdus device '%s' serving at %s (%s, transport %s, driver bean '%s')",
+                managed.name(), device.path(), sizeText(managed.spec().size()), device.transportName(),
+                managed.driverBean()));
+    }
+
+    private void startKeepAlive() {
+        CountDownLatch latch = new CountDownLatch(1);
+        this.keepAlive = latch;
+        Thread thread = new Thread(() -> {
+            try {
+                latch.await();
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bdus-keep-alive");
+        thread.setDaemon(false);
+        thread.start();
+    }
+
+    @Override
+    public void stop() {
+        stopDevices(this.shutdownTimeout);
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        if (!this.running) {
+            callback.run();
+            return;
+        }
+        Thread stopper = new Thread(() -> {
+            try {
+                stopDevices(this.shutdownTimeout);
+            }
+            finally {
+                callback.run();
+            }
+        }, "bdus-stop");
+        stopper.start();
+    }
+
+    private void stopDevices(Duration timeout) {
+        // Leave a little of the phase timeout for the callback and logging.
+        Duration budget = timeout.minus(timeout.dividedBy(10));
+        List<Thread> stoppers = new ArrayList<>();
+        for (ManagedDevice device : this.devices.values()) {
+            BlockDevice running = device.device();
+            if (running == null) {
+                continue;
+            }
+            Thread stopper = new Thread(() -> stopDevice(device, running, budget), "bdus-stop-" + device.name());
+            stopper.start();
+            stoppers.add(stopper);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread stopper : stoppers) {
+            try {
+                stopper.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        this.running = false;
+        CountDownLatch latch = this.keepAlive;
+        if (latch != null) {
+            latch.countDown();
+        }
+    }
+
+    private void stopDevice(ManagedDevice managed, BlockDevice device, Duration timeout) {
+        if (managed.keepOnShutdown() && !TransportSelector.KBDUS.equals(device.transportName())) {
+            logger.info(String.format("bdus device '%s': the %s transport cannot keep a device across restarts; "
+                    + "tearing it down despite keep-on-shutdown", managed.name(), device.transportName()));
+        }
+        else if (managed.keepOnShutdown()) {
+            logger.info(String.format("bdus device '%s': keeping a device across restarts is not supported yet; "
+                    + "tearing it down", managed.name()));
+        }
+        if (device.state().isServing()) {
+            try {
+                device.flush();
+            }
+            catch (IOException | RuntimeException ex) {
+                logger.warn(String.format("bdus device '%s': flush before stop failed", managed.name()), ex);
+            }
+        }
+        device.stop(timeout);
+    }
+
+    /**
+     * Makes every write a device completed so far durable.
+     * @param name the device name
+     * @throws IOException if the driver's flush failed
+     * @throws IllegalStateException if the device does not serve
+     */
+    public void flush(String name) throws IOException {
+        running(name).flush();
+    }
+
+    /**
+     * Replaces the driver of a device without failing a client request. A prototype-scoped
+     * bean gives a fresh instance; a singleton bean that already serves the device takes
+     * over from itself (it is flushed, keeps its state and goes on under a new generation).
+     * @param name the device name
+     * @param driverBean name of the BlockDriver bean to use, or {@code null} for the current
+     * one
+     * @return the device
+     * @throws IOException if the old driver could not be flushed or the new one could not
+     * be initialized; the old driver then goes on serving
+     * @throws IllegalArgumentException if there is no such BlockDriver bean, or it lacks an
+     * operation the device advertises
+     * @throws IllegalStateException if the device does not serve
+     */
+    public ManagedDevice replace(String name, String driverBean) throws IOException {
+        ManagedDevice managed = managed(name);
+        synchronized (managed) {
+            BlockDevice device = running(name);
+            String beanName = (driverBean != null && !driverBean.isBlank()) ? driverBean : managed.driverBean();
+            if (!this.beanFactory.containsBean(beanName) || !this.beanFactory.isTypeMatch(beanName, BlockDriver.class)) {
+                throw new IllegalArgumentException("No BlockDriver bean named '" + beanName + "'; BlockDriver beans: "
+                        + String.join(", ", this.beanFactory.getBeanNamesForType(BlockDriver.class, true, false)));
+            }
+            BlockDriver next = this.beanFactory.getBean(beanName, BlockDriver.class);
+            BeanDriver current = (device.driver() instanceof BeanDriver holder) ? holder : null;
+            boolean sameInstance = current != null && current.bean() == next;
+            if (!sameInstance && !this.beanFactory.isPrototype(beanName) && servesAnother(managed, next)) {
+                throw new IllegalArgumentException("Bean '" + beanName + "' already serves another device");
+            }
+            if (sameInstance) {
+                current.retain(true);
+            }
+            try {
+                device.replaceDriver(new BeanDriver(next, sameInstance), REPLACE_TIMEOUT);
+            }
+            catch (IOException | RuntimeException ex) {
+                if (sameInstance) {
+                    current.retain(false);
+                }
+                throw ex;
+            }
+            managed.driverBean(beanName);
+            logger.info(String.format("bdus device '%s' at %s: driver bean '%s' took over (%s, generation %d)", name,
+                    device.path(), beanName, sameInstance ? "same instance" : "new instance", device.generation()));
+            this.publisher.publishEvent(new BdusDeviceReplacedEvent(managed, device.generation(), beanName,
+                    BdusDeviceReplacedEvent.PLANNED));
+            return managed;
+        }
+    }
+
+    private boolean servesAnother(ManagedDevice self, BlockDriver bean) {
+        return this.devices.values().stream().anyMatch((other) -> other != self && other.driver() == bean);
+    }
+
+    /**
+     * Stops serving a device. A kbdus device that is recoverable would be left in place
+     * for another driver; the fuse-loop transport cannot leave a device behind, so its
+     * devices are flushed and torn down.
+     * @param name the device name
+     * @return what happened, in one sentence
+     * @throws IllegalStateException if the device does not serve
+     */
+    public String detach(String name) {
+        ManagedDevice managed = managed(name);
+        synchronized (managed) {
+            BlockDevice device = running(name);
+            stopDevice(managed, device, this.shutdownTimeout);
+            managed.detached();
+            return "The " + device.transportName() + " transport cannot leave a device without a driver; device '"
+                    + name + "' was flushed and torn down";
+        }
+    }
+
+    private ManagedDevice managed(String name) {
+        ManagedDevice managed = this.devices.get(name);
+        if (managed == null) {
+            throw new IllegalArgumentException("No device named '" + name + "'");
+        }
+        return managed;
+    }
+
+    private BlockDevice running(String name) {
+        BlockDevice device = managed(name).device();
+        if (device == null || !device.state().isServing()) {
+            throw new IllegalStateException("Device '" + name + "' is not serving (state "
+                    + ((device != null) ? device.state() : "STARTING") + ")");
+        }
+        return device;
+    }
+
+    static String sizeText(long bytes) {
+        DataSize size = DataSize.ofBytes(bytes);
+        if (bytes % (1L << 30) == 0) {
+            return size.toGigabytes() + " GiB";
+        }
+        if (bytes % (1L << 20) == 0) {
+            return size.toMegabytes() + " MiB";
+        }
+        if (bytes % (1L << 10) == 0) {
+            return size.toKilobytes() + " KiB";
+        }
+        return bytes + " bytes";
+    }
+
+    /** Publishes the events the device itself reports: stopped and failed. */
+    private final class EventPublishingListener implements DeviceListener {
+
+        private final ManagedDevice device;
+
+        EventPublishingListener(ManagedDevice device) {
+            this.device = device;
+        }
+
+        @Override
+        public void stopped(BlockDevice device) {
+            BdusDevices.this.publisher.publishEvent(new BdusDeviceStoppedEvent(this.device));
+        }
+
+        @Override
+        public void failed(BlockDevice device, Throwable cause) {
+            BdusDevices.this.publisher.publishEvent(new BdusDeviceFailedEvent(this.device, cause));
+        }
+
+    }
+
+    /** Passes each request to several observers. */
+    private record FanOutObserver(RequestObserver[] observers) implements RequestObserver {
+
+        static RequestObserver of(RequestObserver first, RequestObserver second) {
+            List<RequestObserver> all = new ArrayList<>();
+            for (RequestObserver observer : List.of(first, second)) {
+                if (observer instanceof FanOutObserver fanOut) {
+                    all.addAll(List.of(fanOut.observers));
+                }
+                else {
+                    all.add(observer);
+                }
+            }
+            return new FanOutObserver(all.toArray(RequestObserver[]::new));
+        }
+
+        @Override
+        public void onRequest(Operation operation, long bytes, long nanos, int errno) {
+            for (RequestObserver observer : this.observers) {
+                observer.onRequest(operation, bytes, nanos, errno);
+            }
+        }
+
+    }
+
+}

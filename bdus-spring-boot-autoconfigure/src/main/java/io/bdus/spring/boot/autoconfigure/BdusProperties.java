@@ -1,0 +1,276 @@
+package io.bdus.spring.boot.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the block devices an application serves.
+ */
+@ConfigurationProperties("bdus")
+public class BdusProperties {
+
+    /**
+     * Whether to create the configured block devices.
+     */
+    private boolean enabled = true;
+
+    /**
+     * Transport that turns drivers into block devices.
+     */
+    private TransportType transport = TransportType.AUTO;
+
+    /**
+     * Directory where transports keep state; fuse-loop mounts each device's backing file in
+     * its fuse-loop subdirectory.
+     */
+    private Path stateDir = Path.of("/run/bdus");
+
+    /**
+     * Block devices by name.
+     */
+    private Map<String, Device> devices = new LinkedHashMap<>();
+
+    public boolean isEnabled() {
+        return this.enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public TransportType getTransport() {
+        return this.transport;
+    }
+
+    public void setTransport(TransportType transport) {
+        this.transport = transport;
+    }
+
+    public Path getStateDir() {
+        return this.stateDir;
+    }
+
+    public void setStateDir(Path stateDir) {
+        this.stateDir = stateDir;
+    }
+
+    public Map<String, Device> getDevices() {
+        return this.devices;
+    }
+
+    public void setDevices(Map<String, Device> devices) {
+        this.devices = devices;
+    }
+
+    /**
+     * Ways to turn a driver into a Linux block device.
+     */
+    public enum TransportType {
+
+        /**
+         * kbdus when its kernel module is loaded and a kbdus transport is present, else
+         * fuse-loop.
+         */
+        AUTO("auto"),
+
+        /**
+         * The kbdus kernel module: /dev/bdus-N devices.
+         */
+        KBDUS("kbdus"),
+
+        /**
+         * A FUSE file with a loop device on top: /dev/loopN devices, no extra kernel module.
+         */
+        FUSE_LOOP("fuse-loop");
+
+        private final String value;
+
+        TransportType(String value) {
+            this.value = value;
+        }
+
+        /**
+         * Name as written in configuration and as returned by {@code Transport.name()}.
+         * @return the configuration value
+         */
+        public String value() {
+            return this.value;
+        }
+
+    }
+
+    /**
+     * One block device.
+     */
+    public static class Device {
+
+        /**
+         * Name of the BlockDriver bean that serves the device. When not set, the bean named
+         * like the device, else the only BlockDriver bean.
+         */
+        private String driver;
+
+        /**
+         * Size of the device, a multiple of the logical block size.
+         */
+        private DataSize size;
+
+        /**
+         * Smallest unit the device addresses, a power of two from 512B to 4KB.
+         */
+        private DataSize logicalBlockSize = DataSize.ofBytes(512);
+
+        /**
+         * Unit the device writes atomically, a power of two from the logical block size to
+         * 64KB. When not set, the larger of 4KB and the logical block size.
+         */
+        private DataSize physicalBlockSize;
+
+        /**
+         * Largest payload of one read or write request, a multiple of 4KB up to 1MB.
+         */
+        private DataSize maxRequestSize = DataSize.ofKilobytes(256);
+
+        /**
+         * Requests the driver may serve at once, 1 to 256.
+         */
+        private int maxConcurrentRequests = 4;
+
+        /**
+         * Whether clients may only read the device.
+         */
+        private boolean readOnly;
+
+        /**
+         * Whether the block layer should treat the device as a spinning disk.
+         */
+        private boolean rotational;
+
+        /**
+         * Whether the device outlives its driver so that a new driver can take it over
+         * (kbdus transport).
+         */
+        private boolean recoverable;
+
+        /**
+         * Whether to leave the device in place when the application stops, so that the next
+         * run takes it over (recoverable kbdus devices only; fuse-loop devices are always
+         * torn down).
+         */
+        private boolean keepOnShutdown;
+
+        /**
+         * Whether the kernel scans the device for partitions.
+         */
+        private boolean partitionScanning = true;
+
+        /**
+         * Time a request may take before it fails with ETIMEDOUT, at most 1h. Zero means no
+         * timeout.
+         */
+        private Duration requestTimeout = Duration.ofSeconds(30);
+
+        public String getDriver() {
+            return this.driver;
+        }
+
+        public void setDriver(String driver) {
+            this.driver = driver;
+        }
+
+        public DataSize getSize() {
+            return this.size;
+        }
+
+        public void setSize(DataSize size) {
+            this.size = size;
+        }
+
+        public DataSize getLogicalBlockSize() {
+            return this.logicalBlockSize;
+        }
+
+        public void setLogicalBlockSize(DataSize logicalBlockSize) {
+            this.logicalBlockSize = logicalBlockSize;
+        }
+
+        public DataSize getPhysicalBlockSize() {
+            return this.physicalBlockSize;
+        }
+
+        public void setPhysicalBlockSize(DataSize physicalBlockSize) {
+            this.physicalBlockSize = physicalBlockSize;
+        }
+
+        public DataSize getMaxRequestSize() {
+            return this.maxRequestSize;
+        }
+
+        public void setMaxRequestSize(DataSize maxRequestSize) {
+            this.maxRequestSize = maxRequestSize;
+        }
+
+        public int getMaxConcurrentRequests() {
+            return this.maxConcurrentRequests;
+        }
+
+        public void setMaxConcurrentRequests(int maxConcurrentRequests) {
+            this.maxConcurrentRequests = maxConcurrentRequests;
+        }
+
+        public boolean isReadOnly() {
+            return this.readOnly;
+        }
+
+        public void setReadOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+        }
+
+        public boolean isRotational() {
+            return this.rotational;
+        }
+
+        public void setRotational(boolean rotational) {
+            this.rotational = rotational;
+        }
+
+        public boolean isRecoverable() {
+            return this.recoverable;
+        }
+
+        public void setRecoverable(boolean recoverable) {
+            this.recoverable = recoverable;
+        }
+
+        public boolean isKeepOnShutdown() {
+            return this.keepOnShutdown;
+        }
+
+        public void setKeepOnShutdown(boolean keepOnShutdown) {
+            this.keepOnShutdown = keepOnShutdown;
+        }
+
+        public boolean isPartitionScanning() {
+            return this.partitionScanning;
+        }
+
+        public void setPartitionScanning(boolean partitionScanning) {
+            this.partitionScanning = partitionScanning;
+        }
+
+        public Duration getRequestTimeout() {
+            return this.requestTimeout;
+        }
+
+        public void setRequestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+        }
+
+    }
+
+}

@@ -1,0 +1,219 @@
+package io.bdus.spring.boot.autoconfigure.actuate;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import io.bdus.device.DeviceStats;
+import io.bdus.device.OperationStats;
+import io.bdus.driver.BlockDriver;
+import io.bdus.driver.Operation;
+import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.autoconfigure.ManagedDevice;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+
+/**
+ * {@code /actuator/bdus}: every block device with its state and statistics; one device by
+ * name; and, once {@code management.endpoint.bdus.access=unrestricted}, actions on one
+ * device ({@code flush}, {@code replace}, {@code detach}).
+ */
+@Endpoint(id = "bdus", defaultAccess = Access.READ_ONLY)
+public class BdusEndpoint {
+
+    /** Actions a write operation accepts. */
+    public static final List<String> ACTIONS = List.of("flush", "replace", "detach");
+
+    private final BdusDevices devices;
+
+    public BdusEndpoint(BdusDevices devices) {
+        this.devices = devices;
+    }
+
+    @ReadOperation
+    public DevicesDescriptor devices() {
+        Map<String, DeviceDescriptor> descriptors = new LinkedHashMap<>();
+        this.devices.devices().forEach((name, device) -> descriptors.put(name, describe(device)));
+        String transport = (this.devices.transport() != null) ? this.devices.transport().name() : null;
+        return new DevicesDescriptor(transport, descriptors);
+    }
+
+    @ReadOperation
+    public @Nullable DeviceDescriptor device(@Selector String device) {
+        ManagedDevice managed = this.devices.device(device);
+        return (managed != null) ? describe(managed) : null;
+    }
+
+    @WriteOperation
+    public WebEndpointResponse<ActionResult> perform(@Selector String device, String action,
+            @Nullable String driver) {
+        ManagedDevice managed = this.devices.device(device);
+        if (managed == null) {
+            return new WebEndpointResponse<>(ActionResult.error(device, action, "No device named '" + device
+                    + "'; devices: " + String.join(", ", this.devices.names())), WebEndpointResponse.STATUS_NOT_FOUND);
+        }
+        if (!ACTIONS.contains(action)) {
+            return new WebEndpointResponse<>(ActionResult.error(device, action, "Unknown action '" + action
+                    + "'; allowed actions: " + String.join(", ", ACTIONS)), WebEndpointResponse.STATUS_BAD_REQUEST);
+        }
+        if (driver != null && !"replace".equals(action)) {
+            return new WebEndpointResponse<>(
+                    ActionResult.error(device, action, "'driver' applies to the replace action only"),
+                    WebEndpointResponse.STATUS_BAD_REQUEST);
+        }
+        try {
+            String message = switch (action) {
+                case "flush" -> {
+                    this.devices.flush(device);
+                    yield "Flushed";
+                }
+                case "replace" -> {
+                    this.devices.replace(device, driver);
+                    yield "Driver bean '" + managed.driverBean() + "' took over (generation " + managed.generation()
+                            + ")";
+                }
+                default -> this.devices.detach(device);
+            };
+            return new WebEndpointResponse<>(ActionResult.done(managed, action, message));
+        }
+        catch (IllegalArgumentException ex) {
+            return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()),
+                    WebEndpointResponse.STATUS_BAD_REQUEST);
+        }
+        catch (IllegalStateException ex) {
+            return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()), 409);
+        }
+        catch (IOException ex) {
+            return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()),
+                    WebEndpointResponse.STATUS_INTERNAL_SERVER_ERROR);
+        }
+    }
+
+    static DeviceDescriptor describe(ManagedDevice device) {
+        DeviceStats stats = device.stats();
+        Map<String, OperationDescriptor> operations = new LinkedHashMap<>();
+        for (Operation operation : Operation.values()) {
+            OperationStats op = (stats != null) ? stats.of(operation) : null;
+            if (op != null && op.count() > 0 || device.capabilities().contains(operation)) {
+                operations.put(operation.tag(), OperationDescriptor.of(op));
+            }
+        }
+        Set<String> capabilities = new TreeSet<>();
+        device.capabilities().forEach((operation) -> capabilities.add(operation.tag()));
+        BlockDriver driver = device.driver();
+        Throwable failure = device.failure();
+        return new DeviceDescriptor(device.name(), device.path(), device.transportName(), device.state().name(),
+                device.spec().size(), device.spec().logicalBlockSize(), device.spec().physicalBlockSize(),
+                device.spec().maxRequestSize(), device.spec().readOnly(), capabilities,
+                new DriverDescriptor(device.driverBean(), (driver != null) ? driver.getClass().getName() : null,
+                        device.generation()),
+                device.activeRequests(), (failure != null) ? String.valueOf(failure.getMessage()) : null, operations);
+    }
+
+    /**
+     * Every device.
+     *
+     * @param transport name of the transport serving the devices
+     * @param devices the devices by name
+     */
+    public record DevicesDescriptor(@Nullable String transport, Map<String, DeviceDescriptor> devices) {
+    }
+
+    /**
+     * One device.
+     *
+     * @param name device name
+     * @param path block device path, e.g. /dev/loop3
+     * @param transport transport name
+     * @param state device state
+     * @param size size in bytes
+     * @param logicalBlockSize logical block size in bytes
+     * @param physicalBlockSize physical block size in bytes
+     * @param maxRequestSize largest request payload in bytes
+     * @param readOnly whether clients may only read
+     * @param capabilities operations clients can send
+     * @param driver the driver serving it
+     * @param activeRequests requests in the driver now
+     * @param failure why the device failed, if it did
+     * @param operations per-operation totals
+     */
+    public record DeviceDescriptor(String name, @Nullable String path, String transport, String state, long size,
+            int logicalBlockSize, int physicalBlockSize, int maxRequestSize, boolean readOnly, Set<String> capabilities,
+            DriverDescriptor driver, int activeRequests, @Nullable String failure,
+            Map<String, OperationDescriptor> operations) {
+    }
+
+    /**
+     * The driver of a device.
+     *
+     * @param bean bean name
+     * @param type class of the bean
+     * @param generation how many drivers served the device before this one
+     */
+    public record DriverDescriptor(String bean, @Nullable String type, int generation) {
+    }
+
+    /**
+     * Totals for one operation.
+     *
+     * @param count requests completed
+     * @param bytes bytes they covered
+     * @param errors requests that failed
+     * @param latency latency percentiles in microseconds
+     */
+    public record OperationDescriptor(long count, long bytes, long errors, LatencyDescriptor latency) {
+
+        static OperationDescriptor of(@Nullable OperationStats stats) {
+            if (stats == null) {
+                return new OperationDescriptor(0, 0, 0, new LatencyDescriptor(0, 0, 0));
+            }
+            return new OperationDescriptor(stats.count(), stats.bytes(), stats.errors(),
+                    new LatencyDescriptor(stats.p50Micros(), stats.p99Micros(), stats.maxMicros()));
+        }
+
+    }
+
+    /**
+     * Latency percentiles, in microseconds.
+     *
+     * @param p50 median
+     * @param p99 99th percentile
+     * @param max largest
+     */
+    public record LatencyDescriptor(double p50, double p99, double max) {
+    }
+
+    /**
+     * Outcome of an action.
+     *
+     * @param device device name
+     * @param action the action
+     * @param state device state afterwards
+     * @param driver bean serving the device afterwards
+     * @param generation driver generation afterwards
+     * @param message what happened, or why nothing did
+     */
+    public record ActionResult(String device, @Nullable String action, @Nullable String state,
+            @Nullable String driver, @Nullable Integer generation, String message) {
+
+        static ActionResult done(ManagedDevice device, String action, String message) {
+            return new ActionResult(device.name(), action, device.state().name(), device.driverBean(),
+                    device.generation(), message);
+        }
+
+        static ActionResult error(String device, @Nullable String action, String message) {
+            return new ActionResult(device, action, null, null, null, message);
+        }
+
+    }
+
+}

@@ -1,0 +1,274 @@
+package io.bdus.spring.boot.autoconfigure;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.bdus.device.DeviceState;
+import io.bdus.driver.BlockDriver;
+import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.transport.Transport;
+import io.bdus.transport.fuse.FuseLoopTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link BdusAutoConfiguration}: conditions, back-off, lifecycle and events.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class BdusAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class));
+
+    @Test
+    void createsFuseLoopTransportUnderStateDirectory() {
+        this.runner.withPropertyValues("bdus.state-dir=/tmp/bdus-state").run((context) -> {
+            assertThat(context).hasSingleBean(FuseLoopTransport.class).hasSingleBean(BdusDevices.class);
+            assertThat(context.getBean(FuseLoopTransport.class).stateDirectory())
+                .hasToString("/tmp/bdus-state/fuse-loop");
+            assertThat(context.getBean(BdusDevices.class).devices()).isEmpty();
+        });
+    }
+
+    @Test
+    void backsOffWhenDisabled() {
+        this.runner.withUserConfiguration(FakeFuseLoop.class, OneRamDriver.class)
+            .withPropertyValues("bdus.enabled=false", "bdus.devices.disk0.size=1MB")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context).doesNotHaveBean(BdusDevices.class)
+                    .doesNotHaveBean(BdusProperties.class)
+                    .doesNotHaveBean(FuseLoopTransport.class);
+            });
+    }
+
+    @Test
+    void userTransportReplacesFuseLoop() {
+        this.runner.withUserConfiguration(FakeFuseLoop.class).run((context) -> {
+            assertThat(context).doesNotHaveBean(FuseLoopTransport.class);
+            assertThat(context.getBeansOfType(Transport.class)).containsOnlyKeys("fakeTransport");
+        });
+    }
+
+    @Test
+    void userBdusDevicesWins() {
+        this.runner.withUserConfiguration(FakeFuseLoop.class, OneRamDriver.class, CustomDevices.class)
+            .withPropertyValues("bdus.devices.disk0.size=1MB")
+            .run((context) -> {
+                assertThat(context).hasSingleBean(BdusDevices.class);
+                assertThat(context.getBean(BdusDevices.class)).isSameAs(context.getBean("customDevices"));
+                assertThat(context.getBean(BdusDevices.class).devices()).isEmpty();
+            });
+    }
+
+    @Test
+    void startsDeviceServedByDriverBeanAndStopsItOnClose() throws Exception {
+        FakeTransport transport = new FakeTransport("fuse-loop");
+        List<BdusDeviceEvent> events = new CopyOnWriteArrayList<>();
+        this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
+            .withPropertyValues("bdus.devices.disk0.size=1MB")
+            .run((context) -> {
+                BdusDevices devices = context.getBean(BdusDevices.class);
+                assertThat(devices.isRunning()).isTrue();
+                assertThat(devices.getPhase()).isEqualTo(Integer.MAX_VALUE - 4096);
+                ManagedDevice device = devices.device("disk0");
+                assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
+                assertThat(device.path()).isEqualTo("/dev/fake-disk0");
+                assertThat(device.driverBean()).isEqualTo("ram");
+                assertThat(device.driver()).isSameAs(context.getBean("ram"));
+                assertThat(device.spec().size()).isEqualTo(1024 * 1024);
+                byte[] data = "hello, block device".getBytes(StandardCharsets.US_ASCII);
+                byte[] block = new byte[4096];
+                System.arraycopy(data, 0, block, 0, data.length);
+                assertThat(transport.device("disk0").write(8192, block)).isZero();
+                assertThat(transport.device("disk0").read(8192, 4096)).isEqualTo(block);
+                assertThat(device.stats().totalCount()).isEqualTo(2);
+                assertThat(events).singleElement().isInstanceOf(BdusDeviceStartedEvent.class);
+            });
+        assertThat(transport.device("disk0").isClosed()).isTrue();
+        assertThat(events).hasSize(2).last().isInstanceOf(BdusDeviceStoppedEvent.class);
+    }
+
+    @Test
+    void startsDevicesInParallelAndLogsOneLineEach(CapturedOutput output) {
+        FakeTransport transport = new FakeTransport("fuse-loop");
+        this.runner.withUserConfiguration(TwoDrivers.class)
+            .withBean(Transport.class, () -> transport)
+            .withPropertyValues("bdus.devices.first.size=1MB", "bdus.devices.second.size=2MB",
+                    "bdus.devices.second.logical-block-size=4KB")
+            .run((context) -> {
+                BdusDevices devices = context.getBean(BdusDevices.class);
+                assertThat(devices.devices()).containsOnlyKeys("first", "second");
+                assertThat(devices.devices().values()).allMatch((device) -> device.state() == DeviceState.AVAILABLE);
+                assertThat(devices.device("second").spec().logicalBlockSize()).isEqualTo(4096);
+                assertThat(devices.device("second").spec().physicalBlockSize()).isEqualTo(4096);
+                assertThat(output).contains(
+                        "bdus device 'first' serving at /dev/fake-first (1 MiB, transport fuse-loop, driver bean 'first')",
+                        "bdus device 'second' serving at /dev/fake-second (2 MiB, transport fuse-loop, driver bean 'second')");
+            });
+    }
+
+    @Test
+    void keepOnShutdownIsNotPossibleWithFuseLoop(CapturedOutput output) {
+        FakeTransport transport = new FakeTransport("fuse-loop");
+        this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withPropertyValues("bdus.devices.disk0.size=1MB", "bdus.devices.disk0.keep-on-shutdown=true")
+            .run((context) -> assertThat(context.getBean(BdusDevices.class).isRunning()).isTrue());
+        assertThat(transport.device("disk0").isClosed()).isTrue();
+        assertThat(output).contains("bdus device 'disk0': the fuse-loop transport cannot keep a device across restarts");
+    }
+
+    @Test
+    void failedStartStopsTheOtherDevicesAndPublishesFailedEvent() {
+        FakeTransport transport = new FakeTransport("fuse-loop");
+        List<BdusDeviceEvent> events = new CopyOnWriteArrayList<>();
+        this.runner.withUserConfiguration(TwoDrivers.class)
+            .withBean(Transport.class, () -> transport)
+            .withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
+            .withBean("broken", BlockDriver.class, () -> new FailingInitializeDriver())
+            .withPropertyValues("bdus.devices.first.size=1MB", "bdus.devices.bad.size=1MB",
+                    "bdus.devices.bad.driver=broken")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("cannot open backing store");
+                assertThat(transport.device("first").isClosed()).isTrue();
+                assertThat(events).anySatisfy((event) -> {
+                    assertThat(event).isInstanceOf(BdusDeviceFailedEvent.class);
+                    assertThat(event.getDeviceName()).isEqualTo("bad");
+                });
+            });
+    }
+
+    @Test
+    void stopUsesLifecycleTimeout() {
+        this.runner.withUserConfiguration(FakeFuseLoop.class, OneRamDriver.class)
+            .withPropertyValues("bdus.devices.disk0.size=1MB", "spring.lifecycle.timeout-per-shutdown-phase=5s")
+            .run((context) -> {
+                BdusDevices devices = context.getBean(BdusDevices.class);
+                java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+                devices.stop(stopped::countDown);
+                assertThat(stopped.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(devices.device("disk0").state()).isEqualTo(DeviceState.STOPPED);
+                assertThat(devices.isRunning()).isFalse();
+            });
+    }
+
+    @Test
+    void replaceWithSingletonKeepsDataAndPrototypeGivesFreshInstance() {
+        FakeTransport transport = new FakeTransport("fuse-loop");
+        List<BdusDeviceEvent> events = new CopyOnWriteArrayList<>();
+        this.runner.withUserConfiguration(OneRamDriver.class, PrototypeDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
+            .withPropertyValues("bdus.devices.disk0.size=1MB", "bdus.devices.disk0.driver=ram")
+            .run((context) -> {
+                BdusDevices devices = context.getBean(BdusDevices.class);
+                FakeTransport.FakeDevice fake = transport.device("disk0");
+                byte[] block = new byte[512];
+                block[0] = 42;
+                fake.write(0, block);
+                BlockDriver before = devices.device("disk0").driver();
+                devices.replace("disk0", null);
+                assertThat(devices.device("disk0").driver()).isSameAs(before);
+                assertThat(devices.device("disk0").generation()).isEqualTo(1);
+                assertThat(fake.read(0, 512)).isEqualTo(block);
+                devices.replace("disk0", "scratch");
+                BlockDriver scratch = devices.device("disk0").driver();
+                assertThat(scratch).isNotSameAs(before).isInstanceOf(RamDiskDriver.class);
+                assertThat(devices.device("disk0").driverBean()).isEqualTo("scratch");
+                devices.replace("disk0", null);
+                assertThat(devices.device("disk0").driver()).isNotSameAs(scratch);
+                assertThat(devices.device("disk0").generation()).isEqualTo(3);
+                assertThat(events).filteredOn(BdusDeviceReplacedEvent.class::isInstance)
+                    .extracting((event) -> ((BdusDeviceReplacedEvent) event).getGeneration())
+                    .containsExactly(1, 2, 3);
+            });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class FakeFuseLoop {
+
+        @Bean
+        FakeTransport fakeTransport() {
+            return new FakeTransport("fuse-loop");
+        }
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OneRamDriver {
+
+        @Bean
+        RamDiskDriver ram() {
+            return new RamDiskDriver(1024 * 1024);
+        }
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TwoDrivers {
+
+        @Bean
+        RamDiskDriver first() {
+            return new RamDiskDriver(1024 * 1024);
+        }
+
+        @Bean
+        RamDiskDriver second() {
+            return new RamDiskDriver(2 * 1024 * 1024);
+        }
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class PrototypeDriver {
+
+        @Bean
+        @Scope("prototype")
+        RamDiskDriver scratch() {
+            return new RamDiskDriver(1024 * 1024);
+        }
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class CustomDevices {
+
+        @Bean
+        BdusDevices customDevices(ConfigurableApplicationContext context) {
+            return new BdusDevices(java.util.Map.of(), null, context.getBeanFactory(), context,
+                    java.time.Duration.ofSeconds(1));
+        }
+
+    }
+
+    static class FailingInitializeDriver implements BlockDriver {
+
+        @Override
+        public void read(java.nio.ByteBuffer buffer, long offset) {
+        }
+
+        @Override
+        public void initialize(io.bdus.driver.DeviceInfo device) throws java.io.IOException {
+            throw new java.io.IOException("cannot open backing store");
+        }
+
+    }
+
+}

@@ -1,0 +1,191 @@
+package io.bdus.spring.boot.autoconfigure;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.bdus.device.DeviceSpec;
+import io.bdus.driver.Operation;
+import io.bdus.transport.Request;
+import io.bdus.transport.RequestChannel;
+import io.bdus.transport.RequestHandler;
+import io.bdus.transport.Transport;
+import io.bdus.transport.TransportDevice;
+
+/**
+ * A transport double: devices live in memory, and tests send requests to them with
+ * {@link FakeDevice#submit}, which a serving thread passes to the runtime like a kernel
+ * would.
+ */
+public class FakeTransport implements Transport {
+
+    private final String name;
+
+    private final String unavailableReason;
+
+    private final Map<String, FakeDevice> devices = new ConcurrentHashMap<>();
+
+    private final List<String> created = new CopyOnWriteArrayList<>();
+
+    public FakeTransport(String name) {
+        this(name, null);
+    }
+
+    public FakeTransport(String name, String unavailableReason) {
+        this.name = name;
+        this.unavailableReason = unavailableReason;
+    }
+
+    @Override
+    public String name() {
+        return this.name;
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.ofNullable(this.unavailableReason);
+    }
+
+    @Override
+    public TransportDevice create(DeviceSpec spec, Set<Operation> operations) {
+        FakeDevice device = new FakeDevice(spec, operations);
+        this.devices.put(spec.name(), device);
+        this.created.add(spec.name());
+        return device;
+    }
+
+    public FakeDevice device(String name) {
+        return this.devices.get(name);
+    }
+
+    /** Names of the devices created, in order, including ones created again. */
+    public List<String> created() {
+        return this.created;
+    }
+
+    /** A device of the double. */
+    public static final class FakeDevice implements TransportDevice {
+
+        private static final Submission CLOSE = new Submission(null, null);
+
+        private final DeviceSpec spec;
+
+        private final Set<Operation> operations;
+
+        private final LinkedBlockingQueue<Submission> queue = new LinkedBlockingQueue<>();
+
+        private volatile String path;
+
+        private volatile boolean closed;
+
+        FakeDevice(DeviceSpec spec, Set<Operation> operations) {
+            this.spec = spec;
+            this.operations = operations;
+        }
+
+        public Set<Operation> operations() {
+            return this.operations;
+        }
+
+        public boolean isClosed() {
+            return this.closed;
+        }
+
+        @Override
+        public int channelCount() {
+            return 1;
+        }
+
+        @Override
+        public RequestChannel openChannel() {
+            return new RequestChannel() {
+
+                @Override
+                public void serve(RequestHandler handler) {
+                    while (true) {
+                        Submission submission;
+                        try {
+                            submission = FakeDevice.this.queue.take();
+                        }
+                        catch (InterruptedException ex) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                        if (submission == CLOSE) {
+                            return;
+                        }
+                        submission.result.complete(handler.handle(submission.request));
+                    }
+                }
+
+                @Override
+                public void close() {
+                }
+
+            };
+        }
+
+        @Override
+        public String activate(Duration timeout) {
+            this.path = "/dev/fake-" + this.spec.name();
+            return this.path;
+        }
+
+        @Override
+        public String path() {
+            return this.path;
+        }
+
+        @Override
+        public void close() {
+            if (!this.closed) {
+                this.closed = true;
+                this.queue.add(CLOSE);
+            }
+        }
+
+        /** Sends a request as the kernel would and returns the errno the client sees. */
+        public int submit(Request request) throws IOException {
+            if (this.closed) {
+                throw new IOException("device is gone");
+            }
+            Submission submission = new Submission(request, new CompletableFuture<>());
+            this.queue.add(submission);
+            try {
+                return submission.result.get(10, TimeUnit.SECONDS);
+            }
+            catch (Exception ex) {
+                throw new IOException("request not served", ex);
+            }
+        }
+
+        public int write(long offset, byte[] data) throws IOException {
+            return submit(new Request().set(Operation.WRITE, offset, ByteBuffer.allocateDirect(data.length).put(data).flip()));
+        }
+
+        public byte[] read(long offset, int length) throws IOException {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(length);
+            int errno = submit(new Request().set(Operation.READ, offset, buffer));
+            if (errno != 0) {
+                throw new IOException("read failed with errno " + errno);
+            }
+            byte[] data = new byte[length];
+            buffer.flip().get(data);
+            return data;
+        }
+
+    }
+
+    private record Submission(Request request, CompletableFuture<Integer> result) {
+    }
+
+}
