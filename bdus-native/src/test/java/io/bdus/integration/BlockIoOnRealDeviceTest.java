@@ -22,14 +22,12 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Block I/O from clients in this JVM and from host tools on a real /dev/loopN. */
-class BlockIoOnRealDeviceTest {
+class BlockIoOnRealDeviceTest extends RealDeviceTest {
 
     private static final long SIZE = 64L << 20;
 
@@ -37,22 +35,10 @@ class BlockIoOnRealDeviceTest {
 
     private BlockDevice device;
 
-    @BeforeEach
-    void requireHost() {
-        HostDevices.assumeHostCanServeDevices();
-    }
-
     @AfterEach
     void stopDevice() {
         if (this.device != null) {
             this.device.stop(HostDevices.TIMEOUT);
-        }
-    }
-
-    @AfterAll
-    static void nothingLeft() throws Exception {
-        if (!Boolean.getBoolean("bdus.skipHostTests") && HostDevices.transport().unavailableReason().isEmpty()) {
-            HostDevices.assertNothingLeft();
         }
     }
 

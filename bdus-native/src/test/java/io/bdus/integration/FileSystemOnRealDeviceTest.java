@@ -8,27 +8,13 @@ import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.ram.RamDiskDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** mkfs.ext4, mount, files written, unmounted, remounted and checksummed on a real device. */
-class FileSystemOnRealDeviceTest {
+class FileSystemOnRealDeviceTest extends RealDeviceTest {
 
     private static final long SIZE = 128L << 20;
-
-    @BeforeEach
-    void requireHost() {
-        HostDevices.assumeHostCanServeDevices();
-    }
-
-    @AfterAll
-    static void nothingLeft() throws Exception {
-        if (!Boolean.getBoolean("bdus.skipHostTests") && HostDevices.transport().unavailableReason().isEmpty()) {
-            HostDevices.assertNothingLeft();
-        }
-    }
 
     @Test
     void ext4OnRamDiskKeepsFilesAcrossRemount(@TempDir Path mnt) throws Exception {

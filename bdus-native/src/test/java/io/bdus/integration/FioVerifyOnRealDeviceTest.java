@@ -13,27 +13,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** fio random writes with crc32c verification, with and without driver replacement. */
-class FioVerifyOnRealDeviceTest {
+class FioVerifyOnRealDeviceTest extends RealDeviceTest {
 
     private static final long SIZE = 256L << 20;
-
-    @BeforeEach
-    void requireHost() {
-        HostDevices.assumeHostCanServeDevices();
-    }
-
-    @AfterAll
-    static void nothingLeft() throws Exception {
-        if (!Boolean.getBoolean("bdus.skipHostTests") && HostDevices.transport().unavailableReason().isEmpty()) {
-            HostDevices.assertNothingLeft();
-        }
-    }
 
     @Test
     void randomWritesWithSeveralJobsVerify() throws Exception {

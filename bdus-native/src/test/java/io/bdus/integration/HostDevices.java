@@ -29,17 +29,22 @@ final class HostDevices {
 
     /** Skips the calling test, printing why, when this host cannot serve real devices. */
     static void assumeHostCanServeDevices() {
-        String reason = null;
-        if (Boolean.getBoolean("bdus.skipHostTests")) {
-            reason = "host tests disabled with -DskipHostTests";
-        }
-        else {
-            reason = transport().unavailableReason().orElse(null);
-        }
+        String reason = whyHostCannotServeDevices();
         if (reason != null) {
             System.out.println("SKIPPED host integration test: " + reason);
         }
         Assumptions.assumeTrue(reason == null, reason);
+    }
+
+    static boolean hostCanServeDevices() {
+        return whyHostCannotServeDevices() == null;
+    }
+
+    private static String whyHostCannotServeDevices() {
+        if (Boolean.getBoolean("bdus.skipHostTests")) {
+            return "host tests disabled with -DskipHostTests";
+        }
+        return transport().unavailableReason().orElse(null);
     }
 
     static synchronized FuseLoopTransport transport() {
