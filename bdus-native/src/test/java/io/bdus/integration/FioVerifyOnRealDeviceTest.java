@@ -60,7 +60,7 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
                 "--direct=1", "--ioengine=libaio", "--iodepth=8", "--rw=randwrite", "--bsrange=4k-64k",
                 "--numjobs=4", "--size=" + perJob, "--offset_increment=" + perJob, "--verify=crc32c",
                 "--verify_backlog=256", "--verify_fatal=1", "--do_verify=1", "--time_based",
-                "--runtime=" + seconds, "--group_reporting", "--eta=never"));
+                "--runtime=" + seconds, "--group_reporting", "--eta=never", "--verify_state_save=0"));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
