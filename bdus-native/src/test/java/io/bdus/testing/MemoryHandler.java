@@ -20,6 +20,9 @@ public final class MemoryHandler implements RequestHandler {
 
     private volatile boolean lastMayUnmap;
 
+    private volatile Runnable onRequest = () -> {
+    };
+
     public MemoryHandler(int size) {
         this.data = new byte[size];
         for (Operation operation : Operation.values()) {
@@ -40,12 +43,18 @@ public final class MemoryHandler implements RequestHandler {
         return this.bytes.get(operation).get();
     }
 
+    /** Runs {@code action} on the serving thread at the start of every request. */
+    public void onRequest(Runnable action) {
+        this.onRequest = action;
+    }
+
     public boolean lastMayUnmap() {
         return this.lastMayUnmap;
     }
 
     @Override
     public int handle(Request request) {
+        this.onRequest.run();
         this.counts.get(request.operation()).incrementAndGet();
         this.bytes.get(request.operation()).addAndGet(request.length());
         int offset = (int) request.offset();

@@ -55,6 +55,7 @@ class FuseLoopTransportHostTest {
         try (ServedDevice served = new ServedDevice(this.transport, spec, ALL)) {
             assertThat(Loop.sysfs(number(served.path), "loop/dio")).isEqualTo("1");
             assertThat(Loop.sysfs(number(served.path), "size")).isEqualTo(String.valueOf(spec.size() / 512));
+            assertThat(Loop.sysfs(number(served.path), "queue/rotational")).isEqualTo("0");
             run("dd", "if=/dev/urandom", "of=" + pattern, "bs=1M", "count=4", "status=none");
             run("dd", "if=" + pattern, "of=" + served.path, "bs=64k", "seek=1M", "oflag=direct,seek_bytes",
                     "conv=fsync", "status=none");
@@ -104,6 +105,48 @@ class FuseLoopTransportHostTest {
                 clients.shutdownNow();
             }
             assertThat(served.handler.count(Operation.WRITE)).isGreaterThanOrEqualTo(256);
+        }
+    }
+
+    @Test
+    void servingAllocatesNothingPerRequest() throws Exception {
+        DeviceSpec spec = DeviceSpec.builder("alloc", 16 * MIB).maxConcurrentRequests(1).build();
+        try (ServedDevice served = new ServedDevice(this.transport, spec, ALL)) {
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long[] allocated = new long[2];
+            int[] seen = new int[1];
+            served.handler.onRequest(() -> {
+                // the only channel: every request runs on the same thread
+                int n = ++seen[0];
+                if (n == 1000) {
+                    allocated[0] = threads.getCurrentThreadAllocatedBytes();
+                }
+                else if (n == 3000) {
+                    allocated[1] = threads.getCurrentThreadAllocatedBytes();
+                }
+            });
+            run("dd", "if=" + served.path, "of=/dev/null", "bs=4k", "count=3500", "iflag=direct", "status=none");
+            assertThat(seen[0]).isGreaterThanOrEqualTo(3000);
+            assertThat(allocated[1] - allocated[0]).as("bytes allocated by 2000 requests").isLessThan(2000);
+        }
+    }
+
+    @Test
+    void readOnlyAndRotationalReachTheLoopDevice() throws Exception {
+        DeviceSpec spec = DeviceSpec.builder("ro", 4 * MIB).readOnly(true).rotational(true).build();
+        try (ServedDevice served = new ServedDevice(this.transport, spec, EnumSet.of(Operation.READ))) {
+            int loop = number(served.path);
+            assertThat(Loop.sysfs(loop, "ro")).isEqualTo("1");
+            assertThat(Loop.sysfs(loop, "queue/rotational")).isEqualTo("1");
+            assertThat(Loop.sysfs(loop, "queue/logical_block_size")).isEqualTo("512");
+            assertThat(run("dd", "if=" + served.path, "of=/dev/null", "bs=64k", "iflag=direct", "status=none"))
+                .isEmpty();
+            org.assertj.core.api.Assertions
+                .assertThatThrownBy(() -> run("dd", "if=/dev/zero", "of=" + served.path, "bs=4k", "count=1",
+                        "oflag=direct", "status=none"))
+                .hasMessageContaining("exited with");
+            assertThat(served.handler.count(Operation.WRITE)).isZero();
         }
     }
 
