@@ -209,7 +209,7 @@ public class BdusDevices implements SmartLifecycle {
         BlockDriver bean = this.beanFactory.getBean(managed.driverBean(), BlockDriver.class);
         BlockDevice device;
         try {
-            device = BlockDevice.start(managed.spec(), new BeanDriver(bean, false), this.transport, START_TIMEOUT,
+            device = BlockDevice.start(managed.spec(), bean, this.transport, START_TIMEOUT,
                     new EventPublishingListener(managed));
         }
         catch (DeviceStartException ex) {
@@ -327,8 +327,8 @@ public class BdusDevices implements SmartLifecycle {
 
     /**
      * Replaces the driver of a device without failing a client request. A prototype-scoped
-     * bean gives a fresh instance; a singleton bean that already serves the device takes
-     * over from itself (it is flushed, keeps its state and goes on under a new generation).
+     * bean gives a fresh instance; a singleton bean that already serves the device is
+     * flushed, terminated and initialized again while requests are held back.
      * @param name the device name
      * @param driverBean name of the BlockDriver bean to use, or {@code null} for the current
      * one
@@ -349,26 +349,14 @@ public class BdusDevices implements SmartLifecycle {
                         + String.join(", ", this.beanFactory.getBeanNamesForType(BlockDriver.class, true, false)));
             }
             BlockDriver next = this.beanFactory.getBean(beanName, BlockDriver.class);
-            BeanDriver current = (device.driver() instanceof BeanDriver holder) ? holder : null;
-            boolean sameInstance = current != null && current.bean() == next;
+            boolean sameInstance = device.driver() == next;
             if (!sameInstance && !this.beanFactory.isPrototype(beanName) && servesAnother(managed, next)) {
                 throw new IllegalArgumentException("Bean '" + beanName + "' already serves another device");
             }
-            if (sameInstance) {
-                current.retain(true);
-            }
-            try {
-                device.replaceDriver(new BeanDriver(next, sameInstance), REPLACE_TIMEOUT);
-            }
-            catch (IOException | RuntimeException ex) {
-                if (sameInstance) {
-                    current.retain(false);
-                }
-                throw ex;
-            }
+            device.replaceDriver(next, REPLACE_TIMEOUT);
             managed.driverBean(beanName);
             logger.info(String.format("bdus device '%s' at %s: driver bean '%s' took over (%s, generation %d)", name,
-                    device.path(), beanName, sameInstance ? "same instance" : "new instance", device.generation()));
+                    device.path(), beanName, sameInstance ? "same instance re-initialized" : "new instance", device.generation()));
             this.publisher.publishEvent(new BdusDeviceReplacedEvent(managed, device.generation(), beanName,
                     BdusDeviceReplacedEvent.PLANNED));
             return managed;

@@ -72,8 +72,7 @@ public final class ManagedDevice {
         if (device == null) {
             return null;
         }
-        BlockDriver driver = device.driver();
-        return (driver instanceof BeanDriver holder) ? holder.bean() : driver;
+        return device.driver();
     }
 
     public String transportName() {
