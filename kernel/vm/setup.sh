@@ -29,7 +29,7 @@ fi
 
 # ---------------------------------------------------------------- packages
 PKGS="qemu-system-x86 busybox-static fio dwarves kmod zstd python3 util-linux
-      e2fsprogs gcc make libelf1 xz-utils cpio"
+      e2fsprogs fdisk gcc make libc6-dev libelf1 xz-utils cpio"
 missing=()
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

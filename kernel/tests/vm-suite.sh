@@ -1,0 +1,377 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kbdus test suite.  Runs INSIDE the test VM (see kernel/vm/vmrun), as
+# root, in one boot: loads kernel/kbdus.ko, runs every test, and writes
+#   $VM_SHARE/results/summary.txt   one line per test: PASS|FAIL NAME SECONDS
+#   $VM_SHARE/results/NAME.log      the test's output and its kernel log
+# Only the summary goes to the (slow) serial console.  Every test fails if
+# the kernel log gained a WARNING/BUG/Oops/refcount/lockdep line.
+#
+# usage: vm-suite.sh [TEST...]      (default: all, in order)
+set -u
+
+TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
+KDIR=$(cd "$TESTS_DIR/.." && pwd)
+KO=$KDIR/kbdus.ko
+RAM=$TESTS_DIR/bdus-ram
+OUT=${VM_SHARE:?run me inside kernel/vm/vmrun}/results
+WORK=/run/kbdus-tests
+mkdir -p "$OUT" "$WORK"
+: >"$OUT/summary.txt"
+
+BAD_KLOG='WARNING|BUG|Oops|refcount|lockdep|circular locking|general protection|INFO: task|UBSAN|KASAN|list_add corruption|list_del corruption|Poison overwritten|Redzone|Object padding'
+
+PIDS=()
+DRV_PID= DEV_ID=
+
+# ------------------------------------------------------------- helpers
+
+log() { echo "# $*"; }
+fail() { echo "FAILED: $*"; exit 1; }
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_driver create|attach [ID] OPTIONS...: start bdus-ram in the
+# background, wait until the device is available; sets DRV_PID and DEV_ID.
+start_driver() {
+	local f
+	f=$(mktemp -p "$WORK" id.XXXXXX)
+	"$RAM" "$@" >"$f" &
+	DRV_PID=$!
+	PIDS+=("$DRV_PID")
+	echo "$DRV_PID" >>"$WORK/pids"
+	wait_for 60 test -s "$f" || fail "driver '$*' did not make its device available"
+	DEV_ID=$(head -n1 "$f")
+	log "driver pid $DRV_PID serves /dev/bdus-$DEV_ID ($*)"
+}
+
+dev() { echo "/dev/bdus-$1"; }
+
+# expect_io DEV OP OFF LEN EXPECTED
+expect_io() {
+	local got
+	got=$("$RAM" io "$1" "$2" "$3" "$4")
+	[ "$got" = "$5" ] || fail "io $2 on $1: expected '$5', got '$got'"
+	log "io $2 -> $got"
+}
+
+gone() { [ ! -e "/sys/block/bdus-$1" ]; }
+
+destroy_all() {
+	local d id
+	for d in /sys/block/bdus-*; do
+		[ -e "$d" ] || continue
+		id=${d##*/bdus-}
+		timeout 30 "$RAM" destroy "$id" || echo "cleanup: destroy $id failed"
+	done
+}
+
+cleanup() {
+	local p
+	if [ -s "$WORK/pids" ]; then
+		for p in $(cat "$WORK/pids"); do
+			kill -9 "$p" 2>/dev/null
+		done
+		: >"$WORK/pids"
+	fi
+	if [ -e /dev/bdus-control ]; then
+		destroy_all
+	fi
+	wait 2>/dev/null
+	rm -f /dev/shm/kbdus-*
+}
+
+# ------------------------------------------------------------------ tests
+
+t_load() {
+	insmod "$KO" || fail "insmod"
+	wait_for 10 test -c /dev/bdus-control || fail "no /dev/bdus-control"
+	[ "$(cat /sys/module/kbdus/parameters/max_devices)" = 4096 ] ||
+		fail "max_devices default"
+	grep -q '^bdus$' <(awk '{print $2}' /proc/devices) || fail "no bdus major"
+}
+
+t_version() {
+	local v
+	v=$("$RAM" version) || fail "version ioctl"
+	log "version $v"
+	[ "${v%%.*}" = 1 ] || fail "major"
+}
+
+t_bad_configs() {
+	"$RAM" bad-configs || fail "bad configs accepted or good ones rejected"
+}
+
+t_fio_verify() {
+	local mode
+	for mode in "" --user-buffers; do
+		start_driver create --size $((64 << 20)) --threads 4 --queue-depth 32 $mode
+		fio --name=verify --filename="$(dev "$DEV_ID")" --direct=1 \
+			--ioengine=libaio --iodepth=16 --rw=randwrite \
+			--bsrange=4k-128k --size=32M --verify=crc32c --do_verify=1 \
+			--verify_fatal=1 --eta=never --output-format=terse \
+			>"$WORK/fio.out" 2>&1 || { cat "$WORK/fio.out"; fail "fio $mode"; }
+		log "fio verify ok ${mode:-(mmap buffers)}"
+		"$RAM" destroy "$DEV_ID" || fail "destroy"
+		wait "$DRV_PID" || fail "driver exit status"
+	done
+}
+
+t_request_types() {
+	local t="$WORK/trace" d type
+	rm -f "$t"
+	start_driver create --size $((16 << 20)) --trace "$t" --no-partitions
+	d=$(dev "$DEV_ID")
+	dd if=/dev/zero of="$d" bs=4k count=16 oflag=direct status=none || fail "write"
+	dd if="$d" of=/dev/null bs=4k count=16 iflag=direct status=none || fail "read"
+	dd if=/dev/zero of="$d" bs=4k count=4 oflag=direct,dsync status=none ||
+		fail "fua write"
+	expect_io "$d" fsync 0 0 OK
+	blkdiscard -o 0 -l 1M "$d" || fail "blkdiscard"
+	blkdiscard -z -o 0 -l 1M "$d" || fail "blkdiscard -z"
+	fallocate -p -o 1M -l 1M "$d" || fail "fallocate -p"
+	blkdiscard -s -o 0 -l 1M "$d" || fail "blkdiscard -s"
+	"$RAM" ioctl-client "$d" || fail "ioctl directions"
+	sort "$t" | awk '{print $1}' | uniq -c
+	for type in device_available read write fua_write flush discard \
+		write_zeroes_no_unmap write_zeroes_may_unmap secure_erase ioctl; do
+		grep -q "^$type\b" "$t" || fail "no $type request reached the driver"
+	done
+}
+
+t_errno() {
+	local d
+	start_driver create --no-partitions --error read=28 --error write=67 \
+		--error discard=110 --error flush=22 --error secure_erase=1
+	d=$(dev "$DEV_ID")
+	expect_io "$d" read 0 4096 "ERR 28"     # ENOSPC kept
+	expect_io "$d" write 0 4096 "ERR 67"    # ENOLINK kept
+	expect_io "$d" discard 0 4096 "ERR 110" # ETIMEDOUT kept
+	expect_io "$d" fsync 0 0 "ERR 5"        # EINVAL -> EIO
+	expect_io "$d" secdiscard 0 4096 "ERR 5" # EPERM -> EIO
+}
+
+t_timeout() {
+	local d
+	start_driver create --no-partitions --timeout-ms 1000 --delay write=3000
+	d=$(dev "$DEV_ID")
+	[ "$(cat /sys/block/bdus-$DEV_ID/queue/io_timeout)" = 1000 ] ||
+		fail "io_timeout not set"
+	expect_io "$d" write 0 4096 "ERR 110"
+	expect_io "$d" read 0 4096 OK
+	sleep 2.5 # the late reply to the timed-out write must be ignored
+	expect_io "$d" read 0 4096 OK
+	"$RAM" destroy "$DEV_ID"
+
+	# request_timeout_ms = 0: no timeout, even if io_timeout is lowered.
+	start_driver create --no-partitions --timeout-ms 0 --delay read=2500
+	d=$(dev "$DEV_ID")
+	echo 500 >"/sys/block/bdus-$DEV_ID/queue/io_timeout"
+	expect_io "$d" read 0 4096 OK
+}
+
+t_recover_sigkill() {
+	local b=/dev/shm/kbdus-rec t1="$WORK/t1" t2="$WORK/t2" d id cpid
+	rm -f "$t1" "$t2" "$b"
+	start_driver create --recoverable --no-partitions --backing "$b" \
+		--timeout-ms 1000 --delay discard=600000 --trace "$t1"
+	id=$DEV_ID d=$(dev "$id")
+	head -c $((4 << 20)) /dev/urandom >"$WORK/pattern"
+	dd if="$WORK/pattern" of="$d" bs=1M oflag=direct status=none || fail "write"
+	blkdiscard -o 0 -l 1M "$d" &
+	cpid=$!
+	wait_for 20 grep -q '^discard' "$t1" || fail "discard did not reach the driver"
+	kill -9 "$DRV_PID"
+	wait "$DRV_PID" 2>/dev/null
+	log "driver killed in the middle of a discard"
+	sleep 3 # longer than the 1 s timeout: parked requests must not time out
+	[ -e "/sys/block/bdus-$id" ] || fail "recoverable device went away"
+	kill -0 "$cpid" 2>/dev/null || fail "client finished without a driver"
+	start_driver attach "$id" --backing "$b" --trace "$t2"
+	[ "$DEV_ID" = "$id" ] || fail "attach reported id $DEV_ID"
+	wait "$cpid" || fail "client's discard failed after recovery"
+	[ "$(head -n1 "$t2")" = device_available ] || fail "device_available not first"
+	grep -q '^discard 0 ' "$t2" || fail "discard not re-delivered"
+	cmp <(dd if="$d" bs=1M skip=1 count=3 iflag=direct status=none) \
+		<(tail -c +$(((1 << 20) + 1)) "$WORK/pattern") || fail "data lost"
+	"$RAM" destroy "$id" || fail "destroy"
+	wait "$DRV_PID" || fail "second driver exit status"
+}
+
+t_replace_live() {
+	local b=/dev/shm/kbdus-rep t1="$WORK/r1" t2="$WORK/r2" d id fpid p1 p2
+	rm -f "$t1" "$t2" "$b"
+	start_driver create --no-partitions --backing "$b" --trace "$t1" \
+		--size $((32 << 20))
+	id=$DEV_ID d=$(dev "$id") p1=$DRV_PID
+	fio --name=replace --filename="$d" --direct=1 --ioengine=libaio \
+		--iodepth=8 --rw=randwrite --bs=4k --size=16M --verify=crc32c \
+		--do_verify=1 --verify_fatal=1 --eta=never \
+		--output-format=terse >"$WORK/fio.out" 2>&1 &
+	fpid=$!
+	sleep 1
+	start_driver attach "$id" --backing "$b" --trace "$t2"
+	p2=$DRV_PID
+	wait "$p1" || fail "replaced driver did not exit cleanly"
+	grep -q '^flush_and_terminate' "$t1" || fail "no flush_and_terminate"
+	log "first replacement done"
+	sleep 1
+	start_driver attach "$id" --backing "$b"
+	wait "$p2" || fail "second replaced driver did not exit cleanly"
+	wait "$fpid" || { cat "$WORK/fio.out"; fail "fio verify across replacements"; }
+	log "fio verify ok across two replacements"
+}
+
+t_nonrecoverable_sigkill() {
+	local t="$WORK/n1" d id cpid
+	rm -f "$t"
+	start_driver create --no-partitions --delay read=600000 --trace "$t"
+	id=$DEV_ID d=$(dev "$id")
+	"$RAM" io "$d" read 0 4096 >"$WORK/client.out" &
+	cpid=$!
+	wait_for 20 grep -q '^read' "$t" || fail "read did not reach the driver"
+	kill -9 "$DRV_PID"
+	wait "$cpid"
+	[ "$(cat "$WORK/client.out")" = "ERR 5" ] ||
+		fail "client got '$(cat "$WORK/client.out")', expected ERR 5"
+	wait_for 20 gone "$id" || fail "device still present"
+	[ ! -e "$d" ] || fail "device node still present"
+	log "device removed, client saw EIO"
+}
+
+t_partitions() {
+	local b=/dev/shm/kbdus-part id d
+	rm -f "$b"
+	start_driver create --backing "$b" --size $((16 << 20))
+	id=$DEV_ID d=$(dev "$id")
+	echo ',,L' | sfdisk -q "$d" || fail "sfdisk"
+	wait_for 10 test -b "${d}p1" || fail "no partition after sfdisk"
+	[ "$("$RAM" path-to-id "${d}p1")" = "ERR 10" ] || fail "partition: ECHILD"
+	"$RAM" destroy "$id"
+
+	# A new device on the same data is scanned while add_disk runs.
+	start_driver create --backing "$b" --size $((16 << 20))
+	id=$DEV_ID d=$(dev "$id")
+	[ -b "${d}p1" ] || fail "partition not found by the scan in add_disk"
+	log "scan at creation found ${d}p1"
+	"$RAM" destroy "$id"
+
+	start_driver create --backing "$b" --size $((16 << 20)) --no-partitions
+	id=$DEV_ID d=$(dev "$id")
+	sleep 0.5
+	[ ! -e "${d}p1" ] || fail "partition with scanning disabled"
+	blockdev --rereadpt "$d" 2>/dev/null && fail "rereadpt succeeded"
+	log "no partitions with scanning disabled"
+}
+
+t_control() {
+	local d id cfg
+	start_driver create --no-partitions --read-only --rotational --no-merge \
+		--timeout-ms 5000 --size $((8 << 20)) --lbs 4096
+	id=$DEV_ID d=$(dev "$id")
+	[ "$("$RAM" path-to-id "$d")" = "$id" ] || fail "path-to-id"
+	[ "$("$RAM" path-to-id /dev/null)" = "ERR 15" ] || fail "path-to-id ENOTBLK"
+	cfg=$("$RAM" get-config "$id") || fail "get-config"
+	log "$cfg"
+	case $cfg in *"size=8388608 lbs=4096 pbs=4096 "*"read_only=1 rotational=1 merge=0"*) ;;
+	*) fail "config" ;; esac
+	[ "$(cat /sys/block/bdus-$id/ro)" = 1 ] || fail "ro"
+	[ "$(cat /sys/block/bdus-$id/queue/rotational)" = 1 ] || fail "rotational"
+	[ "$(cat /sys/block/bdus-$id/queue/nomerges)" = 2 ] || fail "nomerges"
+	[ "$(cat /sys/block/bdus-$id/queue/logical_block_size)" = 4096 ] || fail "lbs"
+	[ "$(cat /sys/block/bdus-$id/queue/scheduler)" = "[none] mq-deadline" ] ||
+		log "scheduler: $(cat /sys/block/bdus-$id/queue/scheduler)"
+	expect_io "$d" read 0 4096 OK
+	"$RAM" flush "$id" || fail "flush"
+	"$RAM" destroy "$id" || fail "destroy"
+	[ "$("$RAM" get-config "$id")" = "ERR 19" ] || fail "get-config of gone: ENODEV"
+
+	# Ids are never reused.
+	start_driver create --no-partitions
+	[ "$DEV_ID" -gt "$id" ] || fail "id reused"
+}
+
+slab_objs() { awk -v c="$1" '$1 == c {print $2}' /proc/slabinfo; }
+
+t_cycles() {
+	local q0 b0 s0 q1 b1 s1
+	"$RAM" cycles 10 >/dev/null || fail "warm-up"
+	q0=$(slab_objs request_queue) b0=$(slab_objs bdev_cache)
+	s0=$(awk '/^Slab:/{print $2}' /proc/meminfo)
+	"$RAM" cycles 200 || fail "cycles"
+	q1=$(slab_objs request_queue) b1=$(slab_objs bdev_cache)
+	s1=$(awk '/^Slab:/{print $2}' /proc/meminfo)
+	log "request_queue $q0 -> $q1, bdev_cache $b0 -> $b1, Slab $s0 -> $s1 kB"
+	[ -n "$q0" ] && [ "$q0" = "$q1" ] || fail "request_queue objects leaked"
+	[ -n "$b0" ] && [ "$b0" = "$b1" ] || fail "bdev_cache objects leaked"
+	[ $((s1 - s0)) -lt 4096 ] || fail "slab grew by $((s1 - s0)) kB"
+	[ -z "$(ls /sys/block | grep bdus)" ] || fail "devices left"
+}
+
+t_unload() {
+	start_driver create --no-partitions
+	"$RAM" destroy "$DEV_ID" || fail "destroy"
+	rmmod kbdus || fail "rmmod right after destroy"
+	wait "$DRV_PID"
+	[ ! -e /dev/bdus-control ] || fail "control device left"
+	insmod "$KO" max_devices=2 || fail "reload with max_devices=2"
+	start_driver create --no-partitions
+	start_driver create --no-partitions
+	"$RAM" create --no-partitions 2>&1 | grep -q 'No space left' ||
+		fail "third device accepted with max_devices=2"
+	log "max_devices enforced"
+	cleanup
+	rmmod kbdus || fail "rmmod after cleanup"
+}
+
+ALL="load version bad_configs fio_verify request_types errno timeout
+     recover_sigkill replace_live nonrecoverable_sigkill partitions control
+     cycles unload"
+
+# ------------------------------------------------------------------ runner
+
+run_test() {
+	local name=$1 t0 t1 rc secs bad
+	dmesg -C
+	: >"$WORK/pids"
+	t0=$(date +%s%N)
+	("t_$name") >"$OUT/$name.log" 2>&1
+	rc=$?
+	cleanup >>"$OUT/$name.log" 2>&1
+	t1=$(date +%s%N)
+	secs=$(((t1 - t0) / 1000000))
+	secs=$(printf '%d.%03d' $((secs / 1000)) $((secs % 1000)))
+	{ echo "--- kernel log ---"; dmesg; } >>"$OUT/$name.log"
+	bad=$(dmesg | grep -E "$BAD_KLOG" | grep -v 'loading out-of-tree module taints kernel')
+	if [ -n "$bad" ]; then
+		echo "FAILED: kernel log: $bad" >>"$OUT/$name.log"
+		rc=1
+	fi
+	if [ $rc = 0 ]; then
+		echo "PASS $name $secs" | tee -a "$OUT/summary.txt"
+	else
+		echo "FAIL $name $secs" | tee -a "$OUT/summary.txt"
+		tail -n 15 "$OUT/$name.log" | sed 's/^/    /'
+	fi
+	return $rc
+}
+
+failed=0
+for name in ${@:-$ALL}; do
+	run_test "$name" || failed=1
+	if [ "$name" = load ] && [ $failed = 1 ]; then
+		break
+	fi
+done
+grep -q kbdus /proc/modules && { cleanup; rmmod kbdus; }
+exit $failed
