@@ -273,19 +273,56 @@ final class FuseLoopDevice implements TransportDevice {
         }
     }
 
+    /**
+     * Aborts the FUSE connection through fusectl, so requests still queued fail and every
+     * channel returns. When fusectl is not mounted at its usual place, mounts it privately
+     * in the state directory for the moment it takes.
+     */
     private boolean abortConnection() {
-        Path abort = this.connection == null ? null : FUSECTL.resolve(this.connection).resolve("abort");
-        if (abort != null && Files.exists(abort)) {
+        if (this.connection == null) {
+            log.warn("Channels of {} keep serving until the last client of {} closes it", this.spec.name(), this.path);
+            return false;
+        }
+        Path abort = FUSECTL.resolve(this.connection).resolve("abort");
+        if (Files.exists(abort)) {
+            return abort(abort);
+        }
+        Path control = this.mountPoint.resolveSibling("fusectl-" + ProcessHandle.current().pid() + "-"
+                + this.spec.name());
+        try {
+            Files.createDirectories(control);
+            LibC.mount("fusectl", control.toString(), "fusectl", 0, null);
             try {
-                Files.writeString(abort, "1");
-                log.warn("Aborted the FUSE connection of {}: a client still held {}", this.spec.name(), this.path);
-                return true;
+                return abort(control.resolve(this.connection).resolve("abort"));
             }
-            catch (IOException ex) {
-                log.warn("Cannot abort {}: {}", abort, ex.toString());
+            finally {
+                LibC.umount2(control.toString(), LibC.Flags.MNT_DETACH);
             }
         }
-        log.warn("Channels of {} keep serving until the last client of {} closes it", this.spec.name(), this.path);
-        return false;
+        catch (IOException | LastErrorException ex) {
+            log.warn("Cannot abort the FUSE connection of {} ({}): channels keep serving until the last client of "
+                    + "{} closes it", this.spec.name(), ex.toString(), this.path);
+            return false;
+        }
+        finally {
+            try {
+                Files.deleteIfExists(control);
+            }
+            catch (IOException ex) {
+                log.debug("Cannot delete {}: {}", control, ex.toString());
+            }
+        }
+    }
+
+    private boolean abort(Path abort) {
+        try {
+            Files.writeString(abort, "1");
+            log.warn("Aborted the FUSE connection of {}: a client still held {}", this.spec.name(), this.path);
+            return true;
+        }
+        catch (IOException ex) {
+            log.warn("Cannot write {}: {}", abort, ex.toString());
+            return false;
+        }
     }
 }

@@ -225,19 +225,28 @@ class FuseLoopTransportHostTest {
     }
 
     @Test
+    void closeWhileAClientHoldsTheDeviceAbortsTheSession() throws Exception {
+        DeviceSpec spec = DeviceSpec.builder("held", 4 * MIB).build();
+        ServedDevice served = new ServedDevice(this.transport, spec, ALL);
+        Path mountPoint = ((FuseLoopDevice) served.device).mountPoint();
+        try (FileChannel client = FileChannel.open(Path.of(served.path), StandardOpenOption.READ,
+                ExtendedOpenOption.DIRECT)) {
+            served.close();
+            ByteBuffer buffer = ByteBuffer.allocateDirect(8192).alignedSlice(4096);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.read(buffer, 0))
+                .isInstanceOf(java.io.IOException.class);
+        }
+        assertThat(mountInfo()).doesNotContain(mountPoint.toString());
+        awaitNoLoopOver(mountPoint);
+        assertThat(mountPoint).doesNotExist();
+    }
+
+    @Test
     void sweepCleansTheMountOfADeadOwner() throws Exception {
         Path stateDir = this.state.resolve("state");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process owner = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                StaleOwnerMain.class.getName(), stateDir.toString(), "stale").redirectErrorStream(true).start();
+        Process owner = startOwner(stateDir, "stale");
         Path mountPoint = stateDir.resolve("bdus-" + owner.pid() + "-stale");
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(owner.getInputStream()));
-            String line;
-            while ((line = out.readLine()) != null && !line.startsWith("READY")) {
-                // skip the owner's log
-            }
-            assertThat(line).as("owner output").startsWith("READY /dev/loop");
             assertThat(mountInfo()).contains(mountPoint.toString());
         }
         finally {
@@ -249,6 +258,53 @@ class FuseLoopTransportHostTest {
         assertThat(this.transport.sweepStale()).isEqualTo(1);
         assertThat(names(stateDir)).doesNotContain(mountPoint.getFileName().toString());
         assertThat(mountInfo()).doesNotContain(mountPoint.toString());
+        awaitNoLoopOver(mountPoint);
+    }
+
+    @Test
+    void shutdownHookClosesDevicesOfAnOwnerThatExits() throws Exception {
+        Path stateDir = this.state.resolve("state");
+        Process owner = startOwner(stateDir, "hook");
+        Path mountPoint = stateDir.resolve("bdus-" + owner.pid() + "-hook");
+        assertThat(mountInfo()).contains(mountPoint.toString());
+        owner.destroy();
+        assertThat(owner.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(mountInfo()).doesNotContain(mountPoint.toString());
+        assertThat(names(stateDir)).doesNotContain(mountPoint.getFileName().toString());
+        awaitNoLoopOver(mountPoint);
+    }
+
+    /** Starts a JVM that serves one device in {@code stateDir} and waits until its device is up. */
+    private static Process startOwner(Path stateDir, String name) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process owner = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                StaleOwnerMain.class.getName(), stateDir.toString(), name).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(owner.getInputStream()));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("READY")) {
+            // skip the owner's log
+        }
+        if (line == null) {
+            owner.destroyForcibly();
+        }
+        assertThat(line).as("owner output").startsWith("READY /dev/loop");
+        // keep draining so the owner never blocks on a full pipe
+        Thread drain = new Thread(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // discard
+                }
+            }
+            catch (java.io.IOException ex) {
+                // owner gone
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return owner;
+    }
+
+    private static void awaitNoLoopOver(Path mountPoint) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!Loop.backedBy(mountPoint).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -256,11 +312,6 @@ class FuseLoopTransportHostTest {
         assertThat(Loop.backedBy(mountPoint)).isEmpty();
     }
 
-    /**
-     * Runs a zero-out that must not unmap. Loop passes it to the file as FALLOC_FL_ZERO_RANGE,
-     * which FUSE forwards on recent kernels (WRITE_ZEROES with mayUnmap false); older FUSE
-     * refuses that mode and the block layer writes zero pages instead.
-     */
     private static void zeroesWithoutUnmap(ServedDevice served, int offset, String... command) throws Exception {
         long zeroes = served.handler.count(Operation.WRITE_ZEROES);
         long writes = served.handler.count(Operation.WRITE);
