@@ -1,0 +1,263 @@
+package io.bdus.transport.kbdus;
+
+import static io.bdus.transport.kbdus.KbdusAbi.*;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.bdus.device.DeviceSpec;
+import io.bdus.driver.Operation;
+import io.bdus.linux.LibC;
+import io.bdus.linux.MemoryMapping;
+import io.bdus.transport.RequestChannel;
+import io.bdus.transport.TransportDevice;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code /dev/bdus-<id>} and its driver file description: the slot array and payload
+ * buffers mmap'd from it, one slot and one buffer per channel.
+ *
+ * <p>The driver fd stays open until every channel has stopped using it (a closed fd number
+ * could be reused by another open while a channel still issues ioctls on it).
+ */
+final class KbdusDevice implements TransportDevice {
+
+    private static final Logger logger = LoggerFactory.getLogger(KbdusDevice.class);
+
+    private final int fd;
+
+    private final DeviceSpec spec;
+
+    private final Set<Operation> operations;
+
+    private final long id;
+
+    private final int channels;
+
+    private final int bufferSize;
+
+    private final long buffersOffset;
+
+    private final Pointer mapping;
+
+    private final long mappingLength;
+
+    private final CountDownLatch available = new CountDownLatch(1);
+
+    private final CountDownLatch channelsDone;
+
+    private int opened;
+
+    private volatile String path;
+
+    private boolean closed;
+
+    private KbdusDevice(int fd, DeviceSpec spec, Set<Operation> operations, Memory config) {
+        this.fd = fd;
+        this.spec = spec;
+        this.operations = operations;
+        this.id = config.getLong(DC_ID);
+        this.channels = config.getInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS);
+        this.bufferSize = config.getInt(FD_CONFIG + FC_BUFFER_SIZE);
+        this.buffersOffset = config.getLong(FD_CONFIG + FC_BUFFERS_OFFSET);
+        this.mappingLength = this.buffersOffset + (long) this.channels * this.bufferSize;
+        this.mapping = MemoryMapping.mapShared(fd, this.mappingLength, 0);
+        this.channelsDone = new CountDownLatch(this.channels);
+    }
+
+    static KbdusDevice create(int fd, DeviceSpec spec, Set<Operation> operations) throws IOException {
+        int channels = Math.min(spec.maxConcurrentRequests(), KbdusTransport.MAX_CHANNELS);
+        try (Memory config = new Memory(DEVICE_AND_FD_CONFIG_SIZE)) {
+            fillConfig(config, spec, operations, channels);
+            try {
+                LibC.ioctl(fd, IOCTL_CREATE_DEVICE, config);
+            }
+            catch (LastErrorException ex) {
+                throw new IOException("KBDUS_IOCTL_CREATE_DEVICE for '" + spec.name() + "' failed: errno "
+                        + ex.getErrorCode() + (ex.getErrorCode() == 22 ? " (the module rejected the configuration)"
+                                : ""), ex);
+            }
+            KbdusDevice device = new KbdusDevice(fd, spec, operations, config);
+            logger.debug("kbdus device {} created for '{}': {} channels, {}-byte buffers", device.id, spec.name(),
+                    device.channels, device.bufferSize);
+            return device;
+        }
+    }
+
+    /** Fills a {@code struct kbdus_device_and_fd_config} for CREATE_DEVICE. */
+    static void fillConfig(Pointer config, DeviceSpec spec, Set<Operation> operations, int channels) {
+        config.clear(DEVICE_AND_FD_CONFIG_SIZE);
+        config.setLong(DC_SIZE, spec.size());
+        config.setInt(DC_LOGICAL_BLOCK_SIZE, spec.logicalBlockSize());
+        config.setInt(DC_PHYSICAL_BLOCK_SIZE, Math.min(spec.physicalBlockSize(), 4096));
+        config.setInt(DC_MAX_READ_WRITE_SIZE, spec.maxRequestSize());
+        // Twice as many queued requests as serving threads keeps every thread busy.
+        config.setInt(DC_MAX_OUTSTANDING_REQS, Math.min(MAX_OUTSTANDING_REQS, 2 * channels));
+        config.setInt(DC_REQUEST_TIMEOUT_MS, (int) Math.min(Integer.MAX_VALUE, spec.requestTimeout().toMillis()));
+        config.setByte(DC_SUPPORTS_READ, flag(operations.contains(Operation.READ)));
+        config.setByte(DC_SUPPORTS_WRITE, flag(operations.contains(Operation.WRITE)));
+        config.setByte(DC_SUPPORTS_WRITE_ZEROES, flag(operations.contains(Operation.WRITE_ZEROES)));
+        config.setByte(DC_SUPPORTS_FUA_WRITE,
+                flag(operations.contains(Operation.FUA_WRITE) && operations.contains(Operation.FLUSH)));
+        config.setByte(DC_SUPPORTS_FLUSH, flag(operations.contains(Operation.FLUSH)));
+        config.setByte(DC_SUPPORTS_DISCARD, flag(operations.contains(Operation.DISCARD)));
+        config.setByte(DC_SUPPORTS_SECURE_ERASE, flag(operations.contains(Operation.SECURE_ERASE)));
+        config.setByte(DC_SUPPORTS_IOCTL, flag(operations.contains(Operation.IOCTL)));
+        config.setByte(DC_READ_ONLY, flag(spec.readOnly()));
+        config.setByte(DC_ROTATIONAL, flag(spec.rotational()));
+        config.setByte(DC_MERGE_REQUESTS, (byte) 1);
+        config.setByte(DC_ENABLE_PARTITION_SCANNING, flag(spec.partitionScanning()));
+        config.setByte(DC_RECOVERABLE, flag(spec.recoverable()));
+        config.setInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS, channels);
+    }
+
+    private static byte flag(boolean value) {
+        return value ? (byte) 1 : (byte) 0;
+    }
+
+    long id() {
+        return this.id;
+    }
+
+    @Override
+    public int channelCount() {
+        return this.channels;
+    }
+
+    @Override
+    public synchronized RequestChannel openChannel() {
+        if (this.opened >= this.channels) {
+            throw new IllegalStateException("all " + this.channels + " channels are open");
+        }
+        int index = this.opened++;
+        Pointer slot = this.mapping.share((long) index * SLOT_SIZE, SLOT_SIZE);
+        Pointer buffer = this.mapping.share(this.buffersOffset + (long) index * this.bufferSize, this.bufferSize);
+        return new KbdusChannel(this, index, slot, buffer.getByteBuffer(0, this.bufferSize));
+    }
+
+    int fd() {
+        return this.fd;
+    }
+
+    DeviceSpec spec() {
+        return this.spec;
+    }
+
+    boolean supports(Operation operation) {
+        return this.operations.contains(operation);
+    }
+
+    void deviceAvailable() {
+        this.available.countDown();
+    }
+
+    void channelDone() {
+        this.channelsDone.countDown();
+    }
+
+    @Override
+    public String activate(Duration timeout) throws IOException {
+        try {
+            if (!this.available.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException("kbdus device " + this.id + " did not become available within " + timeout);
+            }
+            String node = DEVICE_PATH_PREFIX + this.id;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!Files.exists(Path.of(node))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(node + " did not appear within " + timeout);
+                }
+                Thread.sleep(10);
+            }
+            this.path = node;
+            return node;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while waiting for kbdus device " + this.id, ex);
+        }
+    }
+
+    @Override
+    public String path() {
+        return this.path;
+    }
+
+    /**
+     * Flushes the device, marks this driver successful and destroys the device; channels
+     * receive TERMINATE and return; then the mapping and the fd are released.
+     */
+    @Override
+    public synchronized void close() {
+        if (this.closed) {
+            return;
+        }
+        this.closed = true;
+        int control = -1;
+        try (Memory id = new Memory(8)) {
+            id.setLong(0, this.id);
+            control = KbdusTransport.openControl();
+            if (this.path != null) {
+                ioctlQuietly(control, IOCTL_FLUSH_DEVICE, id, "flush");
+            }
+            ioctlQuietly(this.fd, IOCTL_MARK_AS_SUCCESSFUL, Pointer.NULL, "mark as successful");
+            ioctlQuietly(control, IOCTL_TRIGGER_DEVICE_DESTRUCTION, id, "trigger destruction");
+            awaitChannels();
+            release();
+            ioctlQuietly(control, IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED, id, "wait until destroyed");
+            logger.info("kbdus device {} ({}) destroyed", this.id, this.path);
+        }
+        catch (IOException ex) {
+            logger.warn("Could not destroy kbdus device {} cleanly; closing its driver", this.id, ex);
+            release();
+        }
+        finally {
+            if (control >= 0) {
+                LibC.close(control);
+            }
+        }
+    }
+
+    private void awaitChannels() {
+        try {
+            if (this.opened > 0 && !this.channelsDone.await(30, TimeUnit.SECONDS)) {
+                logger.warn("kbdus device {}: channels still busy 30 s after destruction began", this.id);
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void release() {
+        try {
+            MemoryMapping.munmap(this.mapping, this.mappingLength);
+        }
+        catch (LastErrorException ex) {
+            logger.debug("munmap failed for kbdus device {}", this.id, ex);
+        }
+        try {
+            LibC.close(this.fd);
+        }
+        catch (LastErrorException ex) {
+            logger.debug("close failed for kbdus device {}", this.id, ex);
+        }
+    }
+
+    private void ioctlQuietly(int fd, long request, Pointer argument, String what) {
+        try {
+            LibC.ioctl(fd, request, argument);
+        }
+        catch (LastErrorException ex) {
+            logger.debug("kbdus device {}: {} failed with errno {}", this.id, what, ex.getErrorCode());
+        }
+    }
+}
