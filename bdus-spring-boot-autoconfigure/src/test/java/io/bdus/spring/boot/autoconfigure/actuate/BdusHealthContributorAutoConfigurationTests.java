@@ -1,0 +1,81 @@
+package io.bdus.spring.boot.autoconfigure.actuate;
+
+import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
+import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.autoconfigure.FakeTransport;
+import io.bdus.transport.Transport;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link BdusHealthContributorAutoConfiguration}.
+ */
+class BdusHealthContributorAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
+                BdusHealthContributorAutoConfiguration.class))
+        .withBean("ram", RamDiskDriver.class, () -> new RamDiskDriver(1024 * 1024))
+        .withBean(Transport.class, () -> new FakeTransport("fuse-loop"))
+        .withPropertyValues("bdus.devices.disk0.size=1MB");
+
+    @Test
+    void oneEntryPerDeviceUpWhileServingDownOnceDetached() {
+        this.runner.run((context) -> {
+            CompositeHealthContributor composite = context.getBean("bdusHealthContributor",
+                    CompositeHealthContributor.class);
+            HealthContributor contributor = composite.getContributor("disk0");
+            assertThat(contributor).isInstanceOf(BdusDeviceHealthIndicator.class);
+            Health health = ((HealthIndicator) contributor).health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("path", "/dev/fake-disk0")
+                .containsEntry("state", "AVAILABLE")
+                .containsEntry("driver", "ram");
+            context.getBean(BdusDevices.class).detach("disk0");
+            Health down = ((HealthIndicator) contributor).health();
+            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(down.getDetails()).containsEntry("state", "STOPPED")
+                .containsEntry("reason", "detached through the bdus endpoint");
+        });
+    }
+
+    @Test
+    void noContributorWhenDisabled() {
+        this.runner.withPropertyValues("management.health.bdus.enabled=false")
+            .run((context) -> assertThat(context).doesNotHaveBean("bdusHealthContributor"));
+    }
+
+    @Test
+    void noContributorWithoutHealthSupport() {
+        this.runner.withClassLoader(new FilteredClassLoader(HealthContributor.class))
+            .run((context) -> assertThat(context).hasSingleBean(BdusDevices.class)
+                .doesNotHaveBean("bdusHealthContributor"));
+    }
+
+    @Test
+    void userContributorWins() {
+        this.runner.withBean("bdusHealthContributor", HealthIndicator.class, () -> () -> Health.up().build())
+            .run((context) -> assertThat(context.getBean("bdusHealthContributor"))
+                .isNotInstanceOf(CompositeHealthContributor.class));
+    }
+
+    @Test
+    void noDevicesGivesEmptyComposite() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
+                    BdusHealthContributorAutoConfiguration.class))
+            .run((context) -> assertThat(context).hasNotFailed());
+    }
+
+}
