@@ -394,8 +394,13 @@ final class FuseChannel implements RequestChannel {
 
     private boolean inRange(long offset, long length) {
         int block = this.spec.logicalBlockSize();
-        return offset >= 0 && length >= 0 && offset <= this.spec.size() - length && offset % block == 0
+        boolean ok = offset >= 0 && length >= 0 && offset <= this.spec.size() - length && offset % block == 0
                 && length % block == 0;
+        if (!ok && this.session.firstRejection()) {
+            log.warn("Refusing a request at offset {} of {} bytes on {}: outside the device or not aligned to {} "
+                    + "bytes (logged once)", offset, length, this.spec.name(), block);
+        }
+        return ok;
     }
 
     private static int call(RequestHandler handler, Request request) {

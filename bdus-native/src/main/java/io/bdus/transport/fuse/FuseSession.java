@@ -4,6 +4,7 @@ import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** What the channels of one FUSE connection share: the device and the negotiated protocol. */
 final class FuseSession {
@@ -15,6 +16,8 @@ final class FuseSession {
     private final int maxBackground;
 
     private volatile int minor;
+
+    private final AtomicBoolean rejected = new AtomicBoolean();
 
     FuseSession(DeviceSpec spec, Set<Operation> operations, int maxBackground) {
         this.spec = spec;
@@ -42,6 +45,11 @@ final class FuseSession {
 
     void minor(int minor) {
         this.minor = minor;
+    }
+
+    /** True the first time a request is refused as out of range or unaligned. */
+    boolean firstRejection() {
+        return !this.rejected.getAndSet(true);
     }
 
     /** Size of a read buffer that fits any request the kernel may send on this session. */

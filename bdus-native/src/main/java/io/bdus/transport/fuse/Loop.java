@@ -93,7 +93,9 @@ final class Loop {
                             throw new IOException("LOOP_CONFIGURE of /dev/loop" + number + " failed: errno "
                                     + ex.getErrorCode(), ex);
                         }
+                        // another process configured it first
                         last = ex;
+                        sleep();
                     }
                 }
                 throw new IOException("no free loop device could be attached in time", last);
