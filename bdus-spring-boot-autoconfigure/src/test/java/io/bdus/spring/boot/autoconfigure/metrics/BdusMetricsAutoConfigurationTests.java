@@ -1,0 +1,140 @@
+package io.bdus.spring.boot.autoconfigure.metrics;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import io.bdus.driver.BlockDriver;
+import io.bdus.driver.BlockDriverException;
+import io.bdus.driver.Errno;
+import io.bdus.driver.Operation;
+import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
+import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.autoconfigure.FakeTransport;
+import io.bdus.transport.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link BdusMetricsAutoConfiguration} and {@link BdusMetrics}.
+ */
+class BdusMetricsAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, BdusAutoConfiguration.class,
+                BdusMetricsAutoConfiguration.class))
+        .withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
+        .withBean("ram", RamDiskDriver.class, () -> new RamDiskDriver(1024 * 1024))
+        .withBean(Transport.class, () -> new FakeTransport("fuse-loop"))
+        .withPropertyValues("bdus.devices.disk0.size=1MB");
+
+    @Test
+    void everyMeterExistsBeforeTheFirstRequest() {
+        this.runner.run((context) -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            int operations = Operation.values().length;
+            assertThat(registry.find("bdus.requests").tag("device", "disk0").timers()).hasSize(operations * 2);
+            assertThat(registry.find("bdus.request.size").tag("device", "disk0").summaries()).hasSize(operations);
+            assertThat(registry.get("bdus.request.size").tags("device", "disk0", "op", "read").summary()
+                .getId()
+                .getBaseUnit()).isEqualTo("bytes");
+            assertThat(registry.get("bdus.requests.active").tag("device", "disk0").gauge().value()).isZero();
+            assertThat(registry.find("bdus.driver.replacements").tag("device", "disk0").counters()).hasSize(2);
+        });
+    }
+
+    @Test
+    void recordsRequestsBySizeAndOutcome() {
+        this.runner.run((context) -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            FakeTransport.FakeDevice device = context.getBean(FakeTransport.class).device("disk0");
+            device.write(0, new byte[8192]);
+            device.write(8192, new byte[4096]);
+            device.read(0, 512);
+            assertThat(registry.get("bdus.requests").tags("device", "disk0", "op", "write", "outcome", "success")
+                .timer()
+                .count()).isEqualTo(2);
+            assertThat(registry.get("bdus.requests").tags("device", "disk0", "op", "read", "outcome", "success")
+                .timer()
+                .count()).isEqualTo(1);
+            assertThat(registry.get("bdus.request.size").tags("device", "disk0", "op", "write").summary().totalAmount())
+                .isEqualTo(12288);
+        });
+    }
+
+    @Test
+    void failedRequestsAreTaggedError() {
+        this.runner.withBean("failing", BlockDriver.class, FailingWrites::new)
+            .withPropertyValues("bdus.devices.disk0.driver=failing")
+            .run((context) -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            FakeTransport.FakeDevice device = context.getBean(FakeTransport.class).device("disk0");
+            assertThat(device.write(0, new byte[512])).isEqualTo(Errno.ENOSPC);
+            assertThat(registry.get("bdus.requests").tags("device", "disk0", "op", "write", "outcome", "error")
+                .timer()
+                .count()).isEqualTo(1);
+            assertThat(registry.get("bdus.requests").tags("device", "disk0", "op", "write", "outcome", "success")
+                .timer()
+                .count()).isZero();
+        });
+    }
+
+    @Test
+    void countsPlannedReplacements() {
+        this.runner.run((context) -> {
+            context.getBean(BdusDevices.class).replace("disk0", null);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            assertThat(registry.get("bdus.driver.replacements").tags("device", "disk0", "reason", "planned")
+                .counter()
+                .count()).isEqualTo(1);
+            assertThat(registry.get("bdus.driver.replacements").tags("device", "disk0", "reason", "crash")
+                .counter()
+                .count()).isZero();
+        });
+    }
+
+    @Test
+    void backsOffWithoutMicrometer() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
+                BdusMetricsAutoConfiguration.class))
+            .withClassLoader(new FilteredClassLoader(MeterRegistry.class))
+            .run((context) -> assertThat(context).hasSingleBean(BdusDevices.class).doesNotHaveBean(BdusMetrics.class));
+    }
+
+    @Test
+    void userMetricsBeanWins() {
+        this.runner.withBean("myMetrics", BdusMetrics.class, () -> new BdusMetrics(null) {
+
+            @Override
+            public void bindTo(MeterRegistry registry) {
+            }
+
+        }).run((context) -> {
+            assertThat(context).hasSingleBean(BdusMetrics.class).hasBean("myMetrics");
+            assertThat(context.getBean(MeterRegistry.class).find("bdus.requests").timers()).isEmpty();
+        });
+    }
+
+    static class FailingWrites implements BlockDriver {
+
+        @Override
+        public void read(ByteBuffer buffer, long offset) {
+            buffer.position(buffer.limit());
+        }
+
+        @Override
+        public void write(ByteBuffer buffer, long offset) throws IOException {
+            throw new BlockDriverException(Errno.ENOSPC, "full");
+        }
+
+    }
+
+}
