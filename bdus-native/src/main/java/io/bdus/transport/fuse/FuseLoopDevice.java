@@ -222,7 +222,7 @@ final class FuseLoopDevice implements TransportDevice {
         }
         // with the loop detached and the mount gone the kernel ends the session, and every
         // blocked read of /dev/fuse returns ENODEV; a client still holding /dev/loopN delays that
-        if (!awaitIdle(open, 2000) && abortConnection()) {
+        if (!awaitIdle(open, 1000) && abortConnection()) {
             awaitIdle(open, 2000);
         }
         for (FuseChannel channel : open) {
