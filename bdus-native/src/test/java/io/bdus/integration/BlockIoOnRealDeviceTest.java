@@ -46,7 +46,7 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
     void patternedWritesReadBackAcrossBufferAndChunkBoundaries() throws Exception {
         RamDiskDriver ram = new RamDiskDriver(SIZE);
         this.device = HostDevices.start(DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(), ram);
-        assertThat(this.device.path()).startsWith("/dev/loop");
+        assertThat(this.device.path()).matches("/dev/(loop|bdus-)\\d+");
         // Sizes straddle the RAM disk's 64 KiB chunks and the 128 KiB request limit.
         long[] offsets = { 0, 4096, 61440, 135168, (1 << 20) + 12288, SIZE - 4096 * 3 };
         int[] lengths = { 4096, 8192, 69632, 266240, 4096, 4096 * 3 };

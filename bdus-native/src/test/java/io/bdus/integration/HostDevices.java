@@ -5,24 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.BlockDriver;
+import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
+import io.bdus.transport.kbdus.KbdusTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Starts real devices on the fuse-loop transport for host integration tests, under a state
- * directory of this test run, and checks that nothing is left behind.
+ * Starts real devices for the integration tests and checks that nothing is left behind.
+ * The transport is fuse-loop, or the one named by {@code -Dbdus.test.transport} ({@code kbdus}
+ * inside the kernel test VM), so both transports pass the same suite.
  */
 final class HostDevices {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     static final Path STATE_DIR = Path.of("/run/bdus-test-" + ProcessHandle.current().pid());
 
-    private static FuseLoopTransport transport;
+    private static Transport transport;
 
     private HostDevices() {
     }
@@ -44,12 +48,18 @@ final class HostDevices {
         if (Boolean.getBoolean("bdus.skipHostTests")) {
             return "host tests disabled with -DskipHostTests";
         }
-        return transport().unavailableReason().orElse(null);
+        return transport().unavailableReason().map(r -> transport().name() + ": " + r).orElse(null);
     }
 
-    static synchronized FuseLoopTransport transport() {
+    static synchronized Transport transport() {
         if (transport == null) {
-            transport = new FuseLoopTransport(STATE_DIR);
+            String name = System.getProperty("bdus.test.transport", FuseLoopTransport.NAME);
+            transport = switch (name) {
+                case KbdusTransport.NAME -> new KbdusTransport();
+                case FuseLoopTransport.NAME -> new FuseLoopTransport(STATE_DIR);
+                default -> throw new IllegalArgumentException(
+                        "bdus.test.transport must be fuse-loop or kbdus, was '" + name + "'");
+            };
         }
         return transport;
     }
@@ -58,8 +68,15 @@ final class HostDevices {
         return BlockDevice.start(spec, driver, transport(), TIMEOUT);
     }
 
-    /** Asserts that no mount and no loop device of this run survive. */
+    /** Asserts that no mount, loop device or kbdus device of this run survives. */
     static void assertNothingLeft() throws Exception {
+        if (transport() instanceof KbdusTransport) {
+            try (Stream<Path> nodes = Files.list(Path.of("/dev"))) {
+                assertThat(nodes.map(Path::getFileName).map(Path::toString))
+                    .noneMatch(name -> name.matches("bdus-\\d+"));
+            }
+            return;
+        }
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
         assertThat(mounts).doesNotContain(STATE_DIR.toString());
         String loops = Shell.ok("losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE");

@@ -138,10 +138,42 @@ public class PassthroughDriver implements BlockDriver {
         fallocate(Flags.FALLOC_FL_PUNCH_HOLE | Flags.FALLOC_FL_KEEP_SIZE, offset, length);
     }
 
+    /**
+     * Punches a hole when unmapping is allowed, else zeroes the range in place. File systems
+     * without {@code FALLOC_FL_ZERO_RANGE} (tmpfs before Linux 6.x, for one) get a hole that is
+     * allocated again, or, failing that, zeroes written out.
+     */
     @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        int mode = mayUnmap ? Flags.FALLOC_FL_PUNCH_HOLE : Flags.FALLOC_FL_ZERO_RANGE;
-        fallocate(mode | Flags.FALLOC_FL_KEEP_SIZE, offset, length);
+        if (mayUnmap) {
+            fallocate(Flags.FALLOC_FL_PUNCH_HOLE | Flags.FALLOC_FL_KEEP_SIZE, offset, length);
+            return;
+        }
+        try {
+            LibC.fallocate(this.fd, Flags.FALLOC_FL_ZERO_RANGE | Flags.FALLOC_FL_KEEP_SIZE, offset, length);
+            return;
+        }
+        catch (LastErrorException ex) {
+            if (ex.getErrorCode() != Errno.EOPNOTSUPP) {
+                throw failure("fallocate", ex);
+            }
+        }
+        try {
+            LibC.fallocate(this.fd, Flags.FALLOC_FL_PUNCH_HOLE | Flags.FALLOC_FL_KEEP_SIZE, offset, length);
+            LibC.fallocate(this.fd, Flags.FALLOC_FL_KEEP_SIZE, offset, length);
+        }
+        catch (LastErrorException ex) {
+            writeZeroBytes(offset, length);
+        }
+    }
+
+    private void writeZeroBytes(long offset, long length) throws IOException {
+        int chunk = (int) Math.min(length, this.bounceSize);
+        Memory zeroes = bounce(chunk);
+        zeroes.clear(chunk);
+        for (long done = 0; done < length; done += chunk) {
+            transfer(true, zeroes, (int) Math.min(chunk, length - done), offset + done);
+        }
     }
 
     @Override
