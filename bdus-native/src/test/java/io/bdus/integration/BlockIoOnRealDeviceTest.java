@@ -10,6 +10,7 @@ import io.bdus.driver.BlockDriverException;
 import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.testing.Shell;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -6,6 +6,7 @@ import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.testing.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

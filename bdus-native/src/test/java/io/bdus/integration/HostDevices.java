@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.BlockDriver;
+import io.bdus.testing.HostAssumptions;
+import io.bdus.testing.Shell;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
@@ -13,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Starts real devices for the integration tests and checks that nothing is left behind.
@@ -33,22 +34,11 @@ final class HostDevices {
 
     /** Skips the calling test, printing why, when this host cannot serve real devices. */
     static void assumeHostCanServeDevices() {
-        String reason = whyHostCannotServeDevices();
-        if (reason != null) {
-            System.out.println("SKIPPED host integration test: " + reason);
-        }
-        Assumptions.assumeTrue(reason == null, reason);
+        HostAssumptions.assumeAvailable(transport());
     }
 
     static boolean hostCanServeDevices() {
-        return whyHostCannotServeDevices() == null;
-    }
-
-    private static String whyHostCannotServeDevices() {
-        if (Boolean.getBoolean("bdus.skipHostTests")) {
-            return "host tests disabled with -DskipHostTests";
-        }
-        return transport().unavailableReason().map(r -> transport().name() + ": " + r).orElse(null);
+        return !Boolean.getBoolean("bdus.skipHostTests") && transport().unavailableReason().isEmpty();
     }
 
     static synchronized Transport transport() {

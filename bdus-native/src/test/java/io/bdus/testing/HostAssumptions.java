@@ -2,8 +2,8 @@ package io.bdus.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.bdus.linux.LibC;
-import java.io.IOException;
+import io.bdus.transport.Transport;
+import io.bdus.transport.fuse.FuseLoopTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,10 +15,20 @@ public final class HostAssumptions {
 
     /** Root, /dev/fuse and /dev/loop-control: what the fuse-loop transport needs. */
     public static void assumeFuseLoop() {
-        assumeTrue(LibC.geteuid() == 0, "host integration test needs root (euid is " + LibC.geteuid() + ")");
-        assumeTrue(Files.exists(Path.of("/dev/fuse")), "host integration test needs /dev/fuse (modprobe fuse)");
-        assumeTrue(Files.exists(Path.of("/dev/loop-control")),
-                "host integration test needs /dev/loop-control (modprobe loop)");
+        assumeAvailable(new FuseLoopTransport());
+    }
+
+    /**
+     * Skips the calling test, printing why, when {@code transport} cannot serve devices here
+     * or host tests are turned off with {@code -DskipHostTests}.
+     */
+    public static void assumeAvailable(Transport transport) {
+        String reason = Boolean.getBoolean("bdus.skipHostTests") ? "host tests disabled with -DskipHostTests"
+                : transport.unavailableReason().map(r -> transport.name() + ": " + r).orElse(null);
+        if (reason != null) {
+            System.out.println("SKIPPED host integration test: " + reason);
+        }
+        assumeTrue(reason == null, reason);
     }
 
     /** An executable on the PATH, such as mkfs.ext4 or fio. */
@@ -34,16 +44,5 @@ public final class HostAssumptions {
             }
         }
         return false;
-    }
-
-    /** Runs a command, failing with its output when it exits non-zero; returns its output. */
-    public static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        int status = process.waitFor();
-        if (status != 0) {
-            throw new IOException(String.join(" ", command) + " exited with " + status + ":\n" + output);
-        }
-        return output;
     }
 }

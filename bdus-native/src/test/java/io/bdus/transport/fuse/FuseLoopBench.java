@@ -2,7 +2,7 @@ package io.bdus.transport.fuse;
 
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
-import io.bdus.testing.HostAssumptions;
+import io.bdus.testing.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -33,7 +33,7 @@ public final class FuseLoopBench {
             command[4] = "--ioengine=libaio";
             command[5] = "--output-format=terse";
             System.arraycopy(args, 1, command, 6, args.length - 1);
-            String out = HostAssumptions.run(command);
+            String out = Shell.ok(command);
             String[] f = out.strip().split(";");
             // terse v3: read iops at field 7, write iops at field 48 (0-based 7 and 48)
             System.out.println("channels=" + channels + " " + String.join(" ", args).substring(args[0].length())

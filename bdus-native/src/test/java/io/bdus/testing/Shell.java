@@ -1,19 +1,19 @@
-package io.bdus.integration;
+package io.bdus.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a host command and captures its output; for tests that drive real tools. */
-final class Shell {
+/** Runs host commands (mkfs, mount, dd, fio, ...) for tests and captures their output. */
+public final class Shell {
 
     private Shell() {
     }
 
-    record Result(int exitCode, String output) {
+    public record Result(int exitCode, String output) {
 
-        Result requireSuccess() {
+        public Result requireSuccess() {
             if (this.exitCode != 0) {
                 throw new AssertionError("command failed with exit code " + this.exitCode + ":\n" + this.output);
             }
@@ -21,11 +21,11 @@ final class Shell {
         }
     }
 
-    static Result run(String... command) throws IOException, InterruptedException {
+    public static Result run(String... command) throws IOException, InterruptedException {
         return run(120, command);
     }
 
-    static Result run(int timeoutSeconds, String... command) throws IOException, InterruptedException {
+    public static Result run(int timeoutSeconds, String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
         process.getOutputStream().close();
         byte[] output = process.getInputStream().readAllBytes();
@@ -36,7 +36,8 @@ final class Shell {
         return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
     }
 
-    static String ok(String... command) throws IOException, InterruptedException {
+    /** Runs a command, failing with its output when it exits non-zero; returns its output. */
+    public static String ok(String... command) throws IOException, InterruptedException {
         return run(command).requireSuccess().output();
     }
 }
