@@ -13,7 +13,7 @@ host integration tests need /dev/fuse and loop devices, and the kernel tests boo
 QEMU VM. It installs the Debian packages it needs (fio, e2fsprogs, util-linux; the
 kernel suite installs qemu-system-x86 and friends itself).
 
-  --skip-kernel   do not build the kbdus module or run the VM test suite
+  --skip-kernel   do not build the kbdus module or run the VM test suites
   --skip-jdk25    do not repeat the Java build on Temurin 25
   --help          this text
 
@@ -56,6 +56,8 @@ fi
 if ! $skip_kernel; then
     step "Kernel module build (6.1 and 6.12 headers) and VM test suite"
     kernel/ci.sh
+    step "Java integration suite on the kbdus transport, in the VM"
+    scripts/test-kbdus-vm.sh
 fi
 
 step "All tests passed"
