@@ -395,7 +395,7 @@ static int kbdus_trigger_destruction_(u64 id)
  */
 static int kbdus_wait_destroyed_(u64 id)
 {
-	int i;
+	unsigned long deadline;
 
 	mutex_lock(&kbdus_ctl_mutex);
 	if (id >= kbdus_next_id) {
@@ -407,13 +407,12 @@ static int kbdus_wait_destroyed_(u64 id)
 	if (wait_event_interruptible(kbdus_destroyed_wq, !kbdus_id_alive_(id)))
 		return -EINTR;
 
-	for (i = 0; i < 1000; i++) {
-		if (module_refcount(THIS_MODULE) <=
-		    atomic_read(&kbdus_open_files))
-			break;
+	deadline = jiffies + HZ;
+	while (module_refcount(THIS_MODULE) > atomic_read(&kbdus_open_files) &&
+	       time_before(jiffies, deadline)) {
 		if (signal_pending(current))
 			return -EINTR;
-		usleep_range(1000, 2000);
+		usleep_range(500, 1000);
 	}
 	return 0;
 }
@@ -450,15 +449,15 @@ static int kbdus_flush_(u64 id)
 		mutex_unlock(&kbdus_ctl_mutex);
 		return PTR_ERR(dev);
 	}
-	if (kbdus_device_state(dev) == KBDUS_DEV_TERMINATED) {
+	if (kbdus_device_state(dev) == KBDUS_DEV_TERMINATED ||
+	    !kbdus_device_enter(dev)) {
 		mutex_unlock(&kbdus_ctl_mutex);
 		return -ENODEV;
 	}
 	kref_get(&dev->kref);
-	atomic_inc(&dev->flushers);
 	mutex_unlock(&kbdus_ctl_mutex);
 
-	/* kbdus_device_flush drops dev->flushers. */
+	/* kbdus_device_flush leaves the device. */
 	id = kbdus_device_flush(dev);
 	kbdus_device_put(dev);
 	return (int)id;

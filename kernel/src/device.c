@@ -17,7 +17,13 @@
  * except UNAVAILABLE -> ACTIVE, done by the add_disk work with a cmpxchg
  * (a concurrent termination wins).  kbdus_device_teardown() runs under
  * kbdus_ctl_mutex with no driver attached; it waits for the add_disk work
- * and for FLUSH_DEVICE callers, which never take the mutex.
+ * and for "users" (FLUSH_DEVICE callers and forwarded bdev ioctls, which
+ * never take the mutex; kbdus_device_enter() refuses them once teardown has
+ * started).
+ *
+ * Lifetime: the struct is reference counted.  A disk that was added holds a
+ * reference until the block layer frees it (->free_disk), so a client that
+ * keeps the block device open past the teardown never sees freed memory.
  */
 
 #include <linux/blk-mq.h>
@@ -175,10 +181,27 @@ static const struct blk_mq_ops kbdus_mq_ops = {
  * Only well-formed commands are forwarded: _IOC_NONE with size 0, or a
  * direction with 0 < size <= KBDUS_MAX_IOCTL_SIZE.
  */
+static int kbdus_bdev_ioctl_(struct kbdus_device *dev,
+			     struct block_device *bdev, unsigned int cmd,
+			     unsigned long arg);
+
 static int kbdus_bdev_ioctl(struct block_device *bdev, kbdus_blk_mode_t mode,
 			    unsigned int cmd, unsigned long arg)
 {
 	struct kbdus_device *dev = bdev->bd_disk->private_data;
+	int ret;
+
+	if (!kbdus_device_enter(dev))
+		return -ENODEV;
+	ret = kbdus_bdev_ioctl_(dev, bdev, cmd, arg);
+	kbdus_device_leave(dev);
+	return ret;
+}
+
+static int kbdus_bdev_ioctl_(struct kbdus_device *dev,
+			     struct block_device *bdev, unsigned int cmd,
+			     unsigned long arg)
+{
 	void __user *uarg = (void __user *)arg;
 	u32 size = _IOC_SIZE(cmd);
 	u32 dir = _IOC_DIR(cmd);
@@ -227,9 +250,15 @@ out:
 	return -err;
 }
 
+static void kbdus_free_disk(struct gendisk *disk)
+{
+	kbdus_device_put(disk->private_data);
+}
+
 static const struct block_device_operations kbdus_bdev_ops = {
 	.owner = THIS_MODULE,
 	.ioctl = kbdus_bdev_ioctl,
+	.free_disk = kbdus_free_disk,
 };
 
 /* ------------------------------------------------------------- lifecycle */
@@ -240,8 +269,11 @@ static void kbdus_add_disk_work(struct work_struct *work)
 		container_of(work, struct kbdus_device, add_disk_work);
 	int ret;
 
+	/* An added disk keeps the struct alive until ->free_disk. */
+	kref_get(&dev->kref);
 	ret = add_disk(dev->disk);
 	if (ret) {
+		kbdus_device_put(dev);
 		pr_err("bdus-%llu: add_disk failed (%d)\n", dev->id, ret);
 		kbdus_device_terminate(dev);
 		return;
@@ -288,8 +320,8 @@ struct kbdus_device *kbdus_device_create(const struct kbdus_device_config *c,
 	dev->config.major = kbdus_major;
 	dev->config.minor = index * KBDUS_MINORS_PER_DEVICE;
 	atomic_set(&dev->state, KBDUS_DEV_UNAVAILABLE);
-	atomic_set(&dev->flushers, 0);
-	init_waitqueue_head(&dev->flushers_wq);
+	atomic_set(&dev->users, 0);
+	init_waitqueue_head(&dev->users_wq);
 	INIT_WORK(&dev->add_disk_work, kbdus_add_disk_work);
 
 	dev->inverter = kbdus_inverter_create(&dev->config);
@@ -390,9 +422,11 @@ void kbdus_device_activate(struct kbdus_device *dev)
  */
 void kbdus_device_teardown(struct kbdus_device *dev)
 {
+	WRITE_ONCE(dev->dead, true);
+	smp_mb(); /* pairs with kbdus_device_enter() */
 	kbdus_device_terminate(dev);
 	flush_work(&dev->add_disk_work);
-	wait_event(dev->flushers_wq, atomic_read(&dev->flushers) == 0);
+	wait_event(dev->users_wq, atomic_read(&dev->users) == 0);
 
 	if (READ_ONCE(dev->disk_added))
 		del_gendisk(dev->disk);
@@ -402,10 +436,28 @@ void kbdus_device_teardown(struct kbdus_device *dev)
 	dev->inverter = NULL;
 }
 
+/* Enter a section that uses the disk and tag set outside kbdus_ctl_mutex. */
+bool kbdus_device_enter(struct kbdus_device *dev)
+{
+	atomic_inc(&dev->users);
+	smp_mb__after_atomic(); /* pairs with kbdus_device_teardown() */
+	if (READ_ONCE(dev->dead)) {
+		kbdus_device_leave(dev);
+		return false;
+	}
+	return true;
+}
+
+void kbdus_device_leave(struct kbdus_device *dev)
+{
+	if (atomic_dec_and_test(&dev->users))
+		wake_up_all(&dev->users_wq);
+}
+
 /*
  * Write back the page cache and flush the device's write cache.  The caller
- * holds a reference and has incremented dev->flushers (which keeps the disk
- * alive); this does not take kbdus_ctl_mutex.
+ * holds a reference and has entered the device (kbdus_device_enter); this
+ * leaves it and does not take kbdus_ctl_mutex.
  */
 int kbdus_device_flush(struct kbdus_device *dev)
 {
@@ -420,8 +472,7 @@ int kbdus_device_flush(struct kbdus_device *dev)
 			ret = 0;
 	}
 
-	if (atomic_dec_and_test(&dev->flushers))
-		wake_up_all(&dev->flushers_wq);
+	kbdus_device_leave(dev);
 	return ret;
 }
 

@@ -91,8 +91,9 @@ struct kbdus_device {
 	struct kbdus_inverter *inverter;
 	struct work_struct add_disk_work;
 	bool disk_added;                   /* set by add_disk_work */
-	atomic_t flushers;                 /* FLUSH_DEVICE calls in flight */
-	wait_queue_head_t flushers_wq;
+	bool dead;                         /* teardown started */
+	atomic_t users;                    /* flushes and bdev ioctls inside */
+	wait_queue_head_t users_wq;
 
 	/* Owned by control.c, under kbdus_ctl_mutex. */
 	bool destroyed;
@@ -110,6 +111,8 @@ void kbdus_device_terminate(struct kbdus_device *dev);
 void kbdus_device_deactivate(struct kbdus_device *dev, bool flush);
 void kbdus_device_activate(struct kbdus_device *dev);
 void kbdus_device_teardown(struct kbdus_device *dev);
+bool kbdus_device_enter(struct kbdus_device *dev);
+void kbdus_device_leave(struct kbdus_device *dev);
 int kbdus_device_flush(struct kbdus_device *dev);
 void kbdus_device_put(struct kbdus_device *dev);
 int kbdus_device_state(struct kbdus_device *dev);

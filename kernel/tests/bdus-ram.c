@@ -727,9 +727,13 @@ static int cmd_io(int argc, char **argv)
 	range[0] = off;
 	range[1] = len;
 
-	fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
-	if (fd < 0)
-		fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (!strncmp(path, "fd:", 3)) {
+		fd = atoi(path + 3); /* an inherited descriptor */
+	} else {
+		fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		if (fd < 0)
+			fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	}
 	if (fd < 0)
 		die("open %s: %s", path, strerror(errno));
 	if (posix_memalign(&buf, 4096, len ? len : 4096))
@@ -748,6 +752,8 @@ static int cmd_io(int argc, char **argv)
 		ret = ioctl(fd, BLKZEROOUT, range);
 	else if (!strcmp(op, "secdiscard"))
 		ret = ioctl(fd, BLKSECDISCARD, range);
+	else if (!strcmp(op, "ioctl"))
+		ret = ioctl(fd, KT_IOR, buf);
 	else
 		die("unknown op '%s'", op);
 
@@ -786,7 +792,8 @@ static void usage(FILE *f)
 		"  cycles N                  N create/serve/destroy cycles\n"
 		"  ioctl-client DEV          forwarded ioctls in every direction\n"
 		"  io DEV OP OFFSET LENGTH   OP: read write fsync discard zeroout\n"
-		"                            secdiscard; prints OK or ERR <errno>\n");
+		"                            secdiscard ioctl; prints OK or ERR <errno>;\n"
+		"                            DEV may be fd:N (an inherited descriptor)\n");
 }
 
 int main(int argc, char **argv)

@@ -27,7 +27,7 @@ DRV_PID= DEV_ID=
 
 # ------------------------------------------------------------- helpers
 
-log() { echo "# $*"; }
+log() { echo "# [$(cut -d" " -f1 /proc/uptime)] $*"; }
 fail() { echo "FAILED: $*"; exit 1; }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
@@ -184,7 +184,7 @@ t_recover_sigkill() {
 	local b=/dev/shm/kbdus-rec t1="$WORK/t1" t2="$WORK/t2" d id cpid
 	rm -f "$t1" "$t2" "$b"
 	start_driver create --recoverable --no-partitions --backing "$b" \
-		--timeout-ms 1000 --delay discard=600000 --trace "$t1"
+		--timeout-ms 5000 --delay discard=600000 --trace "$t1"
 	id=$DEV_ID d=$(dev "$id")
 	head -c $((4 << 20)) /dev/urandom >"$WORK/pattern"
 	dd if="$WORK/pattern" of="$d" bs=1M oflag=direct status=none || fail "write"
@@ -194,7 +194,7 @@ t_recover_sigkill() {
 	kill -9 "$DRV_PID"
 	wait "$DRV_PID" 2>/dev/null
 	log "driver killed in the middle of a discard"
-	sleep 3 # longer than the 1 s timeout: parked requests must not time out
+	sleep 6 # longer than the 5 s timeout: parked requests must not time out
 	[ -e "/sys/block/bdus-$id" ] || fail "recoverable device went away"
 	kill -0 "$cpid" 2>/dev/null || fail "client finished without a driver"
 	start_driver attach "$id" --backing "$b" --trace "$t2"
@@ -293,8 +293,12 @@ t_control() {
 		log "scheduler: $(cat /sys/block/bdus-$id/queue/scheduler)"
 	expect_io "$d" read 0 4096 OK
 	"$RAM" flush "$id" || fail "flush"
+	exec 7<"$d" # a client keeps the block device open past destruction
+	expect_io fd:7 ioctl 0 4 OK
 	"$RAM" destroy "$id" || fail "destroy"
 	[ "$("$RAM" get-config "$id")" = "ERR 19" ] || fail "get-config of gone: ENODEV"
+	expect_io fd:7 ioctl 0 4 "ERR 19"
+	exec 7<&-
 
 	# Ids are never reused.
 	start_driver create --no-partitions
