@@ -16,8 +16,9 @@ Builds and tests the kbdus kernel module.  Run as root on Debian bookworm
      headers (cached under ${BDUS_VM_DIR:-<repo>/.vm}; see kernel/vm/setup.sh);
   2. builds kbdus.ko with KCFLAGS=-Werror against the 6.12 headers
      (compile only) and against the 6.1 headers;
-  3. compiles the uapi header standalone and builds the C smoke driver
-     kernel/tests/bdus-ram;
+  3. compiles the uapi header standalone, builds the C smoke driver
+     kernel/tests/bdus-ram, and checks the ABI layout (sizes, offsets, ioctl
+     numbers) against kernel/tests/abi-layout.expected;
   4. boots Debian's 6.1 kernel once in QEMU (kernel/vm/vmrun) and runs the
      whole VM suite (kernel/tests/vm-suite.sh) there, or only the named
      TESTs.
@@ -112,8 +113,10 @@ uapi_check() {
 	gcc -std=c11 -Wall -Wextra -Werror -pedantic -o "$CI/uapi" "$CI/uapi.c"
 }
 step "uapi header standalone (C11)" "$CI/uapi.log" uapi_check
-step "build tests/bdus-ram" "$CI/bdus-ram.log" \
-	make -C "$HERE/tests" clean all
+step "build tests (bdus-ram, abi-layout)" "$CI/tests-build.log" \
+	make -C "$HERE/tests" clean all &&
+	step "ABI layout = abi-layout.expected" "$CI/abi-layout.log" \
+		sh -c "'$HERE/tests/abi-layout' | diff -u '$HERE/tests/abi-layout.expected' -"
 
 if [ $FAILED != 0 ] || [ ! -f "$HERE/kbdus.ko" ]; then
 	echo "-- build failed; VM suite skipped"
