@@ -72,43 +72,73 @@ public final class BlockDevice implements AutoCloseable {
      */
     public static BlockDevice start(DeviceSpec spec, BlockDriver driver, Transport transport, Duration timeout,
             DeviceListener... listeners) throws DeviceStartException {
+        return open(spec, driver, transport, null, timeout, listeners);
+    }
+
+    /**
+     * Serves a device an earlier driver detached (see {@link #detach}), or left behind by
+     * crashing if it is recoverable. Requests queued meanwhile are served by {@code driver}.
+     *
+     * @param handle what {@link #detach} returned
+     * @throws DeviceStartException if the device is gone or does not match {@code spec}
+     */
+    public static BlockDevice attach(String handle, DeviceSpec spec, BlockDriver driver, Transport transport,
+            Duration timeout, DeviceListener... listeners) throws DeviceStartException {
+        Objects.requireNonNull(handle, "handle");
+        return open(spec, driver, transport, handle, timeout, listeners);
+    }
+
+    private static BlockDevice open(DeviceSpec spec, BlockDriver driver, Transport transport, String handle,
+            Duration timeout, DeviceListener... listeners) throws DeviceStartException {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(driver, "driver");
         BlockDevice device = new BlockDevice(spec, driver, transport);
         device.listeners.addAll(List.of(listeners));
         try {
-            device.open(transport, driver, timeout);
+            device.open(transport, driver, handle, timeout);
         }
         catch (Exception ex) {
-            device.abortStart(driver);
-            throw new DeviceStartException("Could not start device '" + spec.name() + "' on transport "
-                    + transport.name() + ": " + ex.getMessage(), ex);
+            device.abortStart(driver, handle != null);
+            throw new DeviceStartException("Could not " + (handle != null ? "attach to" : "start") + " device '"
+                    + spec.name() + "' on transport " + transport.name() + ": " + ex.getMessage(), ex);
         }
         device.listeners.forEach(listener -> listener.started(device));
         return device;
     }
 
-    private void open(Transport transport, BlockDriver driver, Duration timeout) throws IOException {
+    private void open(Transport transport, BlockDriver driver, String handle, Duration timeout) throws IOException {
         String unavailable = transport.unavailableReason().orElse(null);
         if (unavailable != null) {
             throw new IOException(unavailable);
         }
-        driver.initialize(info(0));
-        this.transportDevice = transport.create(this.spec, this.capabilities);
+        // An attached driver takes over a device that kept its data: it is not the first one.
+        int generation = (handle != null) ? 1 : 0;
+        this.generation = generation;
+        driver.initialize(info(generation));
+        this.transportDevice = (handle != null) ? transport.attach(handle, this.spec, this.capabilities)
+                : transport.create(this.spec, this.capabilities);
         for (int i = 0; i < this.transportDevice.channelCount(); i++) {
             startWorker(this.transportDevice.openChannel(), i);
         }
         this.path = this.transportDevice.activate(timeout);
         this.state = DeviceState.AVAILABLE;
-        logger.info("Device '{}' available at {} ({} bytes, {}-byte blocks, transport {}, {} workers, driver {})",
-                this.spec.name(), this.path, this.spec.size(), this.spec.logicalBlockSize(), this.transportName,
-                this.workers.size(), driver.getClass().getName());
-        driver.onDeviceAvailable(info(0));
+        logger.info("Device '{}' {} {} ({} bytes, {}-byte blocks, transport {}, {} workers, driver {})",
+                this.spec.name(), (handle != null) ? "re-attached at" : "available at", this.path, this.spec.size(),
+                this.spec.logicalBlockSize(), this.transportName, this.workers.size(), driver.getClass().getName());
+        driver.onDeviceAvailable(info(generation));
     }
 
-    private void abortStart(BlockDriver driver) {
+    private void abortStart(BlockDriver driver, boolean keepDevice) {
         this.state = DeviceState.FAILED;
-        closeTransport(Duration.ofSeconds(10));
+        TransportDevice device = this.transportDevice;
+        if (keepDevice && device != null && device.canDetach()) {
+            // A device we failed to take over keeps its data for another attempt.
+            device.detach();
+            joinWorkers(Duration.ofSeconds(10));
+        }
+        else {
+            closeTransport(Duration.ofSeconds(10));
+        }
         try {
             driver.terminate();
         }
@@ -136,7 +166,7 @@ public final class BlockDevice implements AutoCloseable {
     private void fail(Throwable cause) {
         synchronized (this) {
             if (this.state == DeviceState.STOPPING || this.state == DeviceState.STOPPED
-                    || this.state == DeviceState.FAILED) {
+                    || this.state == DeviceState.DETACHED || this.state == DeviceState.FAILED) {
                 return;
             }
             this.state = DeviceState.FAILED;
@@ -309,12 +339,50 @@ public final class BlockDevice implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #detach} can leave this device in place for a later {@link #attach}. */
+    public boolean canDetach() {
+        TransportDevice device = this.transportDevice;
+        return device != null && device.canDetach() && this.state.isServing();
+    }
+
+    /**
+     * Stops serving but leaves the block device in place, with the requests queued on it, for
+     * a later {@link #attach} by this or another process: the driver is flushed and
+     * terminated, clients wait.
+     *
+     * @return the handle {@link #attach} takes
+     * @throws IllegalStateException if the device cannot be detached (see {@link #canDetach})
+     */
+    public synchronized String detach(Duration timeout) {
+        if (!canDetach()) {
+            throw new IllegalStateException("Device '" + name() + "' on transport " + this.transportName
+                    + " cannot be detached" + (this.spec.recoverable() ? "" : " (it is not recoverable)"));
+        }
+        BlockDriver driver = this.dispatcher.driver();
+        this.state = DeviceState.STOPPING;
+        String handle = this.transportDevice.detach();
+        joinWorkers(timeout);
+        if (this.capabilities.contains(Operation.FLUSH)) {
+            try {
+                driver.flush();
+            }
+            catch (Exception ex) {
+                logger.warn("Device '{}': flush before detaching failed", name(), ex);
+            }
+        }
+        terminateQuietly(driver);
+        this.state = DeviceState.DETACHED;
+        logger.info("Device '{}' at {} detached and left in place (handle {})", name(), this.path, handle);
+        this.listeners.forEach(listener -> listener.stopped(this));
+        return handle;
+    }
+
     /**
      * Stops serving: the block device goes away once requests in flight are answered, then
      * the driver is flushed and terminated. Idempotent.
      */
     public synchronized void stop(Duration timeout) {
-        if (this.state == DeviceState.STOPPED) {
+        if (this.state == DeviceState.STOPPED || this.state == DeviceState.DETACHED) {
             return;
         }
         boolean wasFailed = this.state == DeviceState.FAILED;
@@ -345,6 +413,10 @@ public final class BlockDevice implements AutoCloseable {
         if (device != null) {
             device.close();
         }
+        joinWorkers(timeout);
+    }
+
+    private void joinWorkers(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Thread worker : this.workers) {
             try {

@@ -13,6 +13,8 @@ public enum DeviceState {
     STOPPING,
     /** Gone; its block device no longer exists. */
     STOPPED,
+    /** Left in place without a driver, for a later attach (kbdus, recoverable devices). */
+    DETACHED,
     /** Stopped serving because of an error; see the device's failure cause. */
     FAILED;
 

@@ -23,4 +23,15 @@ public interface Transport {
      * transport advertises no others.
      */
     TransportDevice create(DeviceSpec spec, Set<Operation> operations) throws IOException;
+
+    /**
+     * Becomes the driver of a device an earlier driver detached (or left by crashing, for a
+     * recoverable device); requests it left unanswered are delivered again.
+     *
+     * @param handle what {@link TransportDevice#detach()} returned
+     * @throws IOException if the device is gone, or this transport cannot attach
+     */
+    default TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations) throws IOException {
+        throw new IOException("The " + name() + " transport cannot attach to an existing device");
+    }
 }

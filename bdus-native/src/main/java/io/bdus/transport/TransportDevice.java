@@ -26,6 +26,25 @@ public interface TransportDevice extends AutoCloseable {
     String path();
 
     /**
+     * Whether {@link #detach} can leave this device in place for a later
+     * {@link Transport#attach} (kbdus, recoverable devices).
+     */
+    default boolean canDetach() {
+        return false;
+    }
+
+    /**
+     * Stops serving but leaves the block device, and the requests queued on it, in place for
+     * a later {@link Transport#attach}; every channel's {@link RequestChannel#serve} returns.
+     *
+     * @return the handle that {@link Transport#attach} takes
+     * @throws UnsupportedOperationException if {@link #canDetach()} is false
+     */
+    default String detach() {
+        throw new UnsupportedOperationException("this transport cannot keep a device without a driver");
+    }
+
+    /**
      * Tears the device down: clients see it go away, pending requests are answered or
      * failed, and every channel's {@link RequestChannel#serve} returns. Idempotent.
      */

@@ -92,6 +92,36 @@ final class KbdusDevice implements TransportDevice {
         }
     }
 
+    /**
+     * Becomes the driver of existing device {@code id}; a current driver is asked to flush and
+     * go first. Fails if the device's geometry differs from {@code spec}.
+     */
+    static KbdusDevice attach(int fd, long id, DeviceSpec spec, Set<Operation> operations) throws IOException {
+        int channels = Math.min(spec.maxConcurrentRequests(), KbdusTransport.MAX_CHANNELS);
+        try (Memory config = new Memory(DEVICE_AND_FD_CONFIG_SIZE)) {
+            config.clear(DEVICE_AND_FD_CONFIG_SIZE);
+            config.setLong(DC_ID, id);
+            config.setInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS, channels);
+            try {
+                LibC.ioctl(fd, IOCTL_ATTACH_TO_DEVICE, config);
+            }
+            catch (LastErrorException ex) {
+                throw new IOException("KBDUS_IOCTL_ATTACH_TO_DEVICE to device " + id + " for '" + spec.name()
+                        + "' failed: errno " + ex.getErrorCode()
+                        + (ex.getErrorCode() == 19 ? " (the device is gone)" : ""), ex);
+            }
+            long size = config.getLong(DC_SIZE);
+            int logical = config.getInt(DC_LOGICAL_BLOCK_SIZE);
+            if (size != spec.size() || logical != spec.logicalBlockSize()) {
+                // The caller closes fd: a recoverable device then waits for a driver that matches it.
+                throw new IOException("kbdus device " + id + " has size " + size + " and logical block size "
+                        + logical + ", but '" + spec.name() + "' is configured with " + spec.size() + " and "
+                        + spec.logicalBlockSize());
+            }
+            return new KbdusDevice(fd, spec, operations, config);
+        }
+    }
+
     /** Fills a {@code struct kbdus_device_and_fd_config} for CREATE_DEVICE. */
     static void fillConfig(Pointer config, DeviceSpec spec, Set<Operation> operations, int channels) {
         config.clear(DEVICE_AND_FD_CONFIG_SIZE);
@@ -189,6 +219,30 @@ final class KbdusDevice implements TransportDevice {
     @Override
     public String path() {
         return this.path;
+    }
+
+    @Override
+    public boolean canDetach() {
+        return this.spec.recoverable();
+    }
+
+    /**
+     * Asks to stop without destroying: the recoverable device keeps its queued requests for
+     * the next driver, channels receive TERMINATE and return, then the fd is released.
+     */
+    @Override
+    public synchronized String detach() {
+        if (!canDetach()) {
+            throw new UnsupportedOperationException("kbdus device " + this.id + " is not recoverable");
+        }
+        if (!this.closed) {
+            this.closed = true;
+            ioctlQuietly(this.fd, IOCTL_TERMINATE, Pointer.NULL, "terminate");
+            awaitChannels();
+            release();
+            logger.info("kbdus device {} ({}) detached; it waits for a driver", this.id, this.path);
+        }
+        return Long.toString(this.id);
     }
 
     /**

@@ -55,6 +55,26 @@ public final class KbdusTransport implements Transport {
         }
     }
 
+    @Override
+    public TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations) throws IOException {
+        long id;
+        try {
+            id = Long.parseLong(handle);
+        }
+        catch (NumberFormatException ex) {
+            throw new IOException("Not a kbdus device id: '" + handle + "'", ex);
+        }
+        int fd = openControl();
+        try {
+            checkVersion(fd);
+            return KbdusDevice.attach(fd, id, spec, operations);
+        }
+        catch (IOException | RuntimeException ex) {
+            LibC.close(fd);
+            throw ex;
+        }
+    }
+
     static int openControl() throws IOException {
         try {
             return LibC.open(KbdusAbi.CONTROL_PATH, LibC.Flags.O_RDWR | LibC.Flags.O_CLOEXEC, 0);

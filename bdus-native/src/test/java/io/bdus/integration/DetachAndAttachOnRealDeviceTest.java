@@ -1,0 +1,96 @@
+package io.bdus.integration;
+
+import static io.bdus.integration.BlockIoOnRealDeviceTest.aligned;
+import static io.bdus.integration.BlockIoOnRealDeviceTest.openDirect;
+import static io.bdus.integration.BlockIoOnRealDeviceTest.readFully;
+import static io.bdus.integration.BlockIoOnRealDeviceTest.writeFully;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.bdus.device.BlockDevice;
+import io.bdus.device.DeviceSpec;
+import io.bdus.device.DeviceState;
+import io.bdus.driver.ram.RamDiskDriver;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A recoverable device outlives its driver: detached, it keeps the block device and holds
+ * client requests until a new driver attaches (kbdus). Transports that cannot keep a
+ * device refuse to detach and keep serving (fuse-loop).
+ */
+class DetachAndAttachOnRealDeviceTest extends RealDeviceTest {
+
+    private static final long SIZE = 32L << 20;
+
+    @Test
+    void recoverableDeviceKeepsItsDataAndClientsAcrossDriversOrRefusesToDetach() throws Exception {
+        RamDiskDriver ram = new RamDiskDriver(SIZE);
+        DeviceSpec spec = DeviceSpec.builder("keep", SIZE).recoverable(true).build();
+        BlockDevice first = HostDevices.start(spec, ram);
+        byte[] before = random(1, 65536);
+        byte[] during = random(2, 8192);
+        try (FileChannel channel = openDirect(first.path())) {
+            writeFully(channel, aligned(before.length).put(before).flip(), 0);
+            if (!first.canDetach()) {
+                assertThatIllegalStateException().isThrownBy(() -> first.detach(HostDevices.TIMEOUT))
+                    .withMessageContaining("cannot be detached");
+                assertThat(first.state()).isEqualTo(DeviceState.AVAILABLE);
+                assertThat(readBack(channel, 0, before.length)).isEqualTo(before);
+                first.stop(HostDevices.TIMEOUT);
+                return;
+            }
+            String path = first.path();
+            String handle = first.detach(HostDevices.TIMEOUT);
+            assertThat(first.state()).isEqualTo(DeviceState.DETACHED);
+            assertThat(Files.exists(Path.of(path))).as("the block device stays").isTrue();
+
+            // A client writing now waits in the kernel until a driver attaches.
+            CompletableFuture<Void> parked = CompletableFuture.runAsync(() -> {
+                try {
+                    writeFully(channel, aligned(during.length).put(during).flip(), 1 << 20);
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(parked).isNotDone();
+
+            BlockDevice second = BlockDevice.attach(handle, spec, ram, HostDevices.transport(), HostDevices.TIMEOUT);
+            try {
+                assertThat(second.path()).isEqualTo(path);
+                assertThat(second.generation()).isEqualTo(1);
+                parked.get(60, TimeUnit.SECONDS);
+                assertThat(readBack(channel, 0, before.length)).isEqualTo(before);
+                assertThat(readBack(channel, 1 << 20, during.length)).isEqualTo(during);
+            }
+            finally {
+                second.stop(HostDevices.TIMEOUT);
+            }
+        }
+        finally {
+            first.stop(HostDevices.TIMEOUT);
+        }
+    }
+
+    private static byte[] random(int seed, int length) {
+        byte[] data = new byte[length];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    private static byte[] readBack(FileChannel channel, long offset, int length) throws Exception {
+        ByteBuffer buffer = aligned(length);
+        readFully(channel, buffer, offset);
+        byte[] data = new byte[length];
+        buffer.flip().get(data);
+        return data;
+    }
+}
