@@ -109,7 +109,19 @@ t_version() {
 }
 
 t_bad_configs() {
+	local f
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	echo 'module kbdus +p' >/sys/kernel/debug/dynamic_debug/control ||
+		fail "cannot enable pr_debug"
 	"$RAM" bad-configs || fail "bad configs accepted or good ones rejected"
+	echo 'module kbdus -p' >/sys/kernel/debug/dynamic_debug/control
+	for f in size logical_block_size physical_block_size supports_fua_write \
+		max_read_write_size max_write_zeroes_size max_discard_erase_size \
+		max_outstanding_reqs recoverable reserved_1 reserved_2; do
+		dmesg | grep -q "invalid device config: $f\$" ||
+			fail "no pr_debug naming $f"
+	done
+	dmesg | grep -q "invalid fd config: reserved" || fail "no pr_debug for fd config"
 }
 
 t_fio_verify() {
@@ -136,6 +148,12 @@ t_request_types() {
 	dd if="$d" of=/dev/null bs=4k count=16 iflag=direct status=none || fail "read"
 	dd if=/dev/zero of="$d" bs=4k count=4 oflag=direct,dsync status=none ||
 		fail "fua write"
+	fio --name=fua --filename="$d" --direct=1 --sync=1 --rw=write --bs=4k \
+		--size=256k --eta=never --output-format=terse >/dev/null ||
+		fail "fio O_SYNC|O_DIRECT (FUA)"
+	fio --name=fsync --filename="$d" --rw=write --bs=4k --size=256k \
+		--fsync=8 --eta=never --output-format=terse >/dev/null ||
+		fail "fio --fsync"
 	expect_io "$d" fsync 0 0 OK
 	blkdiscard -o 0 -l 1M "$d" || fail "blkdiscard"
 	blkdiscard -z -o 0 -l 1M "$d" || fail "blkdiscard -z"
@@ -206,6 +224,19 @@ t_recover_sigkill() {
 		<(tail -c +$(((1 << 20) + 1)) "$WORK/pattern") || fail "data lost"
 	"$RAM" destroy "$id" || fail "destroy"
 	wait "$DRV_PID" || fail "second driver exit status"
+}
+
+t_timeout_while_detached() {
+	local d id
+	# Without a driver, requests time out only if the device asks for it.
+	start_driver create --recoverable --no-partitions --timeout-ms 1000 \
+		--timeout-while-detached
+	id=$DEV_ID d=$(dev "$id")
+	kill -9 "$DRV_PID"
+	wait "$DRV_PID" 2>/dev/null
+	sleep 0.5
+	[ -e "/sys/block/bdus-$id" ] || fail "recoverable device went away"
+	expect_io "$d" read 0 4096 "ERR 110"
 }
 
 t_replace_live() {
@@ -348,7 +379,7 @@ t_unload() {
 }
 
 ALL="load version bad_configs fio_verify request_types errno timeout
-     recover_sigkill replace_live nonrecoverable_sigkill partitions control
+     recover_sigkill timeout_while_detached replace_live nonrecoverable_sigkill partitions control
      cycles unload"
 
 # ------------------------------------------------------------------ runner
