@@ -1,8 +1,12 @@
 package io.bdus.integration;
 
+import static io.bdus.integration.DirectIo.ALIGN;
+import static io.bdus.integration.DirectIo.aligned;
+import static io.bdus.integration.DirectIo.openDirect;
+import static io.bdus.integration.DirectIo.readFully;
+import static io.bdus.integration.DirectIo.writeFully;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.device.DeviceState;
@@ -11,12 +15,10 @@ import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.testing.Shell;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -32,7 +34,6 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
 
     private static final long SIZE = 64L << 20;
 
-    private static final int ALIGN = 4096;
 
     private BlockDevice device;
 
@@ -196,31 +197,5 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
     @SuppressWarnings("unchecked")
     private static <E extends Throwable> void sneaky(Throwable ex) throws E {
         throw (E) ex;
-    }
-
-    static FileChannel openDirect(String path) throws IOException {
-        return FileChannel.open(Path.of(path), StandardOpenOption.READ, StandardOpenOption.WRITE,
-                ExtendedOpenOption.DIRECT);
-    }
-
-    static ByteBuffer aligned(int size) {
-        int rounded = (size + ALIGN - 1) / ALIGN * ALIGN;
-        return ByteBuffer.allocateDirect(rounded + ALIGN).alignedSlice(ALIGN).limit(size);
-    }
-
-    static void writeFully(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {
-        while (buffer.hasRemaining()) {
-            offset += channel.write(buffer, offset);
-        }
-    }
-
-    static void readFully(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, offset);
-            if (n < 0) {
-                throw new IOException("end of device at " + offset);
-            }
-            offset += n;
-        }
     }
 }

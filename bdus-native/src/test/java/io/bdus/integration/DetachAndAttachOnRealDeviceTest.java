@@ -1,9 +1,10 @@
 package io.bdus.integration;
 
-import static io.bdus.integration.BlockIoOnRealDeviceTest.aligned;
-import static io.bdus.integration.BlockIoOnRealDeviceTest.openDirect;
-import static io.bdus.integration.BlockIoOnRealDeviceTest.readFully;
-import static io.bdus.integration.BlockIoOnRealDeviceTest.writeFully;
+import static io.bdus.integration.DirectIo.aligned;
+import static io.bdus.integration.DirectIo.openDirect;
+import static io.bdus.integration.DirectIo.random;
+import static io.bdus.integration.DirectIo.readBack;
+import static io.bdus.integration.DirectIo.writeFully;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -11,11 +12,9 @@ import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.device.DeviceState;
 import io.bdus.driver.ram.RamDiskDriver;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -78,19 +77,5 @@ class DetachAndAttachOnRealDeviceTest extends RealDeviceTest {
         finally {
             first.stop(HostDevices.TIMEOUT);
         }
-    }
-
-    private static byte[] random(int seed, int length) {
-        byte[] data = new byte[length];
-        new Random(seed).nextBytes(data);
-        return data;
-    }
-
-    private static byte[] readBack(FileChannel channel, long offset, int length) throws Exception {
-        ByteBuffer buffer = aligned(length);
-        readFully(channel, buffer, offset);
-        byte[] data = new byte[length];
-        buffer.flip().get(data);
-        return data;
     }
 }
