@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
+import io.bdus.transport.kbdus.KbdusTransport;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -18,11 +19,13 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
  * Auto-configuration for block devices served by {@code BlockDriver} beans: binds
- * {@code bdus.*}, provides the fuse-loop transport and the {@link BdusDevices} lifecycle.
+ * {@code bdus.*}, provides the fuse-loop and kbdus transports and the {@link BdusDevices}
+ * lifecycle.
  * {@code bdus.enabled=false} turns it off.
  */
 @AutoConfiguration
@@ -34,18 +37,6 @@ public final class BdusAutoConfiguration {
     static final Path KBDUS_CONTROL = Path.of("/dev/bdus-control");
 
     private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
-
-    /**
-     * The fuse-loop transport, keeping its mounts under {@code <bdus.state-dir>/fuse-loop}.
-     * Declaring any Transport bean replaces it.
-     * @param properties the bdus properties
-     * @return the transport
-     */
-    @Bean
-    @ConditionalOnMissingBean(Transport.class)
-    FuseLoopTransport fuseLoopTransport(BdusProperties properties) {
-        return new FuseLoopTransport(properties.getStateDir().resolve(FuseLoopTransport.NAME));
-    }
 
     @Bean
     @ConditionalOnMissingBean
@@ -60,7 +51,36 @@ public final class BdusAutoConfiguration {
         Duration shutdownTimeout = Binder.get(environment)
             .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
             .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
-        return new BdusDevices(plans, transport, beanFactory, publisher, shutdownTimeout);
+        return new BdusDevices(plans, transport, beanFactory, publisher, shutdownTimeout,
+                properties.getStateDir().resolve("devices"));
+    }
+
+    /**
+     * The built-in transports. Declaring any Transport bean replaces both.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(Transport.class)
+    static class Transports {
+
+        /**
+         * The fuse-loop transport, keeping its mounts under {@code <bdus.state-dir>/fuse-loop}.
+         * @param properties the bdus properties
+         * @return the transport
+         */
+        @Bean
+        FuseLoopTransport fuseLoopTransport(BdusProperties properties) {
+            return new FuseLoopTransport(properties.getStateDir().resolve(FuseLoopTransport.NAME));
+        }
+
+        /**
+         * The kbdus transport (usable once the kbdus kernel module is loaded).
+         * @return the transport
+         */
+        @Bean
+        KbdusTransport kbdusTransport() {
+            return new KbdusTransport();
+        }
+
     }
 
 }

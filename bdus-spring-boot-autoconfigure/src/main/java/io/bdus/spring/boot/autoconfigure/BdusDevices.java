@@ -1,6 +1,8 @@
 package io.bdus.spring.boot.autoconfigure;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceListener;
 import io.bdus.device.DeviceStartException;
+import io.bdus.device.DeviceState;
 import io.bdus.device.RequestObserver;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.Operation;
@@ -23,6 +26,7 @@ import io.bdus.transport.Transport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -36,7 +40,7 @@ import org.springframework.util.unit.DataSize;
  * {@code spring.lifecycle.timeout-per-shutdown-phase}. While devices run, a non-daemon
  * thread keeps the JVM alive.
  */
-public class BdusDevices implements SmartLifecycle {
+public class BdusDevices implements SmartLifecycle, DisposableBean {
 
     /** Below the web server's phases, so devices start before and stop after HTTP traffic. */
     public static final int PHASE = Integer.MAX_VALUE - 4096;
@@ -59,6 +63,8 @@ public class BdusDevices implements SmartLifecycle {
 
     private final Duration shutdownTimeout;
 
+    private final Path handles;
+
     private final Map<String, RequestObserver> observers = new ConcurrentHashMap<>();
 
     private final Object monitor = new Object();
@@ -74,9 +80,11 @@ public class BdusDevices implements SmartLifecycle {
      * @param beanFactory where driver beans come from
      * @param publisher where device events go
      * @param shutdownTimeout time stopping every device may take
+     * @param handles directory where devices left in place at shutdown are recorded, so
+     * that the next start attaches to them
      */
     public BdusDevices(Map<String, DevicePlan> plans, Transport transport, ListableBeanFactory beanFactory,
-            ApplicationEventPublisher publisher, Duration shutdownTimeout) {
+            ApplicationEventPublisher publisher, Duration shutdownTimeout, Path handles) {
         Assert.isTrue(plans.isEmpty() || transport != null, "A transport is needed to serve devices");
         Map<String, ManagedDevice> devices = new LinkedHashMap<>();
         plans.forEach((name, plan) -> devices.put(name, new ManagedDevice(plan, transport.name())));
@@ -85,6 +93,7 @@ public class BdusDevices implements SmartLifecycle {
         this.beanFactory = beanFactory;
         this.publisher = publisher;
         this.shutdownTimeout = shutdownTimeout;
+        this.handles = handles;
     }
 
     /**
@@ -209,8 +218,11 @@ public class BdusDevices implements SmartLifecycle {
         BlockDriver bean = this.beanFactory.getBean(managed.driverBean(), BlockDriver.class);
         BlockDevice device;
         try {
-            device = BlockDevice.start(managed.spec(), bean, this.transport, START_TIMEOUT,
-                    new EventPublishingListener(managed));
+            device = attachKept(managed, bean);
+            if (device == null) {
+                device = BlockDevice.start(managed.spec(), bean, this.transport, START_TIMEOUT,
+                        new EventPublishingListener(managed));
+            }
         }
         catch (DeviceStartException ex) {
             this.publisher.publishEvent(new BdusDeviceFailedEvent(managed, ex));
@@ -226,6 +238,32 @@ public class BdusDevices implements SmartLifecycle {
         logger.info(String.format("bdus device '%s' serving at %s (%s, transport %s, driver bean '%s')",
                 managed.name(), device.path(), sizeText(managed.spec().size()), device.transportName(),
                 managed.driverBean()));
+    }
+
+    /** Attaches to the device a previous run left in place, if there is one. */
+    private BlockDevice attachKept(ManagedDevice managed, BlockDriver bean) {
+        Path file = handleFile(managed.name());
+        if (file == null || !managed.keepOnShutdown() || !Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            String handle = Files.readString(file).trim();
+            Files.delete(file);
+            BlockDevice device = BlockDevice.attach(handle, managed.spec(), bean, this.transport, START_TIMEOUT,
+                    new EventPublishingListener(managed));
+            logger.info(String.format("bdus device '%s': attached to the device a previous run left in place "
+                    + "(handle %s)", managed.name(), handle));
+            return device;
+        }
+        catch (IOException ex) {
+            logger.warn(String.format("bdus device '%s': could not attach to the device a previous run left in "
+                    + "place (%s); creating a new one", managed.name(), ex.getMessage()));
+            return null;
+        }
+    }
+
+    private Path handleFile(String name) {
+        return (this.handles != null) ? this.handles.resolve(this.transport.name() + "-" + name + ".handle") : null;
     }
 
     private void startKeepAlive() {
@@ -265,13 +303,26 @@ public class BdusDevices implements SmartLifecycle {
         stopper.start();
     }
 
+    /**
+     * Tears down devices still running when the context goes away without a lifecycle stop
+     * (e.g. a later bean failed to start).
+     */
+    @Override
+    public void destroy() {
+        if (this.running || this.devices.values().stream().anyMatch((device) -> device.device() != null
+                && device.state() != DeviceState.STOPPED && device.state() != DeviceState.DETACHED)) {
+            stopDevices(this.shutdownTimeout);
+        }
+    }
+
     private void stopDevices(Duration timeout) {
         // Leave a little of the phase timeout for the callback and logging.
         Duration budget = timeout.minus(timeout.dividedBy(10));
         List<Thread> stoppers = new ArrayList<>();
         for (ManagedDevice device : this.devices.values()) {
             BlockDevice running = device.device();
-            if (running == null) {
+            if (running == null || running.state() == DeviceState.STOPPED
+                    || running.state() == DeviceState.DETACHED) {
                 continue;
             }
             Thread stopper = new Thread(() -> stopDevice(device, running, budget), "bdus-stop-" + device.name());
@@ -296,14 +347,19 @@ public class BdusDevices implements SmartLifecycle {
     }
 
     private void stopDevice(ManagedDevice managed, BlockDevice device, Duration timeout) {
-        if (managed.keepOnShutdown() && !TransportSelector.KBDUS.equals(device.transportName())) {
-            logger.info(String.format("bdus device '%s': the %s transport cannot keep a device across restarts; "
-                    + "tearing it down despite keep-on-shutdown", managed.name(), device.transportName()));
+        if (managed.keepOnShutdown()) {
+            if (device.canDetach()) {
+                detachAndRecord(managed, device, timeout);
+                return;
+            }
+            logger.info(String.format("bdus device '%s': the %s transport cannot keep this device across restarts%s; "
+                    + "tearing it down despite keep-on-shutdown", managed.name(), device.transportName(),
+                    device.spec().recoverable() ? "" : " (it is not recoverable)"));
         }
-        else if (managed.keepOnShutdown()) {
-            logger.info(String.format("bdus device '%s': keeping a device across restarts is not supported yet; "
-                    + "tearing it down", managed.name()));
-        }
+        flushAndStop(managed, device, timeout);
+    }
+
+    private void flushAndStop(ManagedDevice managed, BlockDevice device, Duration timeout) {
         if (device.state().isServing()) {
             try {
                 device.flush();
@@ -313,6 +369,23 @@ public class BdusDevices implements SmartLifecycle {
             }
         }
         device.stop(timeout);
+    }
+
+    /** Leaves the device in place and records its handle for the next start. */
+    private String detachAndRecord(ManagedDevice managed, BlockDevice device, Duration timeout) {
+        String handle = device.detach(timeout);
+        Path file = handleFile(managed.name());
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, handle + "\n");
+            logger.info(String.format("bdus device '%s' at %s left in place (handle %s, recorded in %s)",
+                    managed.name(), device.path(), handle, file));
+        }
+        catch (IOException ex) {
+            logger.warn(String.format("bdus device '%s' at %s left in place with handle %s, but recording it in %s "
+                    + "failed: %s", managed.name(), device.path(), handle, file, ex.getMessage()));
+        }
+        return handle;
     }
 
     /**
@@ -368,9 +441,9 @@ public class BdusDevices implements SmartLifecycle {
     }
 
     /**
-     * Stops serving a device. A kbdus device that is recoverable would be left in place
-     * for another driver; the fuse-loop transport cannot leave a device behind, so its
-     * devices are flushed and torn down.
+     * Stops serving a device. A device whose transport can keep it (a recoverable kbdus
+     * device) is left in place with its queued requests, and the next start of the
+     * application attaches to it; others (fuse-loop) are flushed and torn down.
      * @param name the device name
      * @return what happened, in one sentence
      * @throws IllegalStateException if the device does not serve
@@ -379,10 +452,16 @@ public class BdusDevices implements SmartLifecycle {
         ManagedDevice managed = managed(name);
         synchronized (managed) {
             BlockDevice device = running(name);
-            stopDevice(managed, device, this.shutdownTimeout);
             managed.detached();
-            return "The " + device.transportName() + " transport cannot leave a device without a driver; device '"
-                    + name + "' was flushed and torn down";
+            if (device.canDetach()) {
+                String handle = detachAndRecord(managed, device, this.shutdownTimeout);
+                return "Device '" + name + "' left in place without a driver (handle " + handle
+                        + "); the next start of the application attaches to it";
+            }
+            flushAndStop(managed, device, this.shutdownTimeout);
+            return "The " + device.transportName() + " transport cannot leave "
+                    + (device.spec().recoverable() ? "" : "a non-recoverable ")
+                    + "device without a driver; device '" + name + "' was flushed and torn down";
         }
     }
 

@@ -25,8 +25,8 @@ public class BdusProperties {
     private TransportType transport = TransportType.AUTO;
 
     /**
-     * Directory where transports keep state; fuse-loop mounts each device's backing file in
-     * its fuse-loop subdirectory.
+     * Directory for state that outlives a run: fuse-loop mounts under its fuse-loop
+     * subdirectory, handles of devices kept on shutdown under its devices subdirectory.
      */
     private Path stateDir = Path.of("/run/bdus");
 
@@ -159,7 +159,7 @@ public class BdusProperties {
 
         /**
          * Whether to leave the device in place when the application stops, so that the next
-         * run takes it over (recoverable kbdus devices only; fuse-loop devices are always
+         * run attaches to it (recoverable kbdus devices only; fuse-loop devices are always
          * torn down).
          */
         private boolean keepOnShutdown;

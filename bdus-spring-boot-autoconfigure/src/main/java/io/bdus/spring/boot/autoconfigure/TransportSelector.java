@@ -12,7 +12,7 @@ import io.bdus.transport.Transport;
 /**
  * Picks the {@link Transport} for {@code bdus.transport} among the Transport beans.
  * {@code auto} takes kbdus when its control device exists and a kbdus transport is
- * present, else fuse-loop when it can run here; anything else fails with an
+ * present and usable, else fuse-loop when it can run here; anything else fails with an
  * {@link InvalidBdusConfigurationException} that says what is missing.
  */
 final class TransportSelector {
@@ -32,10 +32,10 @@ final class TransportSelector {
     Transport select(TransportType type, List<Transport> transports) {
         return switch (type) {
             case KBDUS -> find(transports, KBDUS).orElseThrow(() -> new InvalidBdusConfigurationException(PROPERTY,
-                    KBDUS, "auto or fuse-loop: this version has no Java kbdus transport (planned), and no Transport "
-                            + "bean is named 'kbdus'",
-                    "Set 'bdus.transport' to fuse-loop (or auto), or declare a Transport bean whose name() is "
-                            + "'kbdus'."));
+                    KBDUS, "a transport that is present: " + names(transports),
+                    "Declare a Transport bean whose name() is 'kbdus' (io.bdus.transport.kbdus.KbdusTransport; "
+                            + "declaring any Transport bean replaces the built-in ones), or set 'bdus.transport' to "
+                            + "fuse-loop (or auto)."));
             case FUSE_LOOP -> find(transports, FUSE_LOOP).orElseThrow(() -> new InvalidBdusConfigurationException(
                     PROPERTY, FUSE_LOOP, "a transport that is present: " + names(transports),
                     "Put io.bdus:bdus-native (which provides io.bdus.transport.fuse.FuseLoopTransport) on the "
@@ -51,8 +51,10 @@ final class TransportSelector {
             missing.add("kbdus: " + this.kbdusControl + " does not exist (the kbdus kernel module is not loaded)");
         }
         else if (kbdus.isEmpty()) {
-            missing.add("kbdus: " + this.kbdusControl
-                    + " exists but no kbdus Transport is present (the Java kbdus transport is not part of this version)");
+            missing.add("kbdus: " + this.kbdusControl + " exists but no Transport bean is named 'kbdus'");
+        }
+        else if (kbdus.get().unavailableReason().isPresent()) {
+            missing.add("kbdus: " + kbdus.get().unavailableReason().get());
         }
         else {
             return kbdus.get();
@@ -71,7 +73,7 @@ final class TransportSelector {
         throw new InvalidBdusConfigurationException(PROPERTY, TransportType.AUTO.value(),
                 "auto when a transport can run here; none can: " + String.join("; ", missing),
                 "Run the application as root on a machine with /dev/fuse and /dev/loop-control (fuse-loop), "
-                        + "or load the kbdus kernel module (modprobe kbdus) and add a kbdus transport; "
+                        + "or load the kbdus kernel module (see kernel/README.md; then /dev/bdus-control exists); "
                         + "or set bdus.enabled=false to start without block devices.");
     }
 

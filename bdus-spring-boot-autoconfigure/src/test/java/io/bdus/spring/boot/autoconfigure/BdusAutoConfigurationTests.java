@@ -1,6 +1,7 @@
 package io.bdus.spring.boot.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -9,8 +10,10 @@ import io.bdus.driver.BlockDriver;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
+import io.bdus.transport.kbdus.KbdusTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -34,9 +37,11 @@ class BdusAutoConfigurationTests {
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class));
 
     @Test
-    void createsFuseLoopTransportUnderStateDirectory() {
+    void createsBuiltInTransports() {
         this.runner.withPropertyValues("bdus.state-dir=/tmp/bdus-state").run((context) -> {
-            assertThat(context).hasSingleBean(FuseLoopTransport.class).hasSingleBean(BdusDevices.class);
+            assertThat(context).hasSingleBean(FuseLoopTransport.class)
+                .hasSingleBean(KbdusTransport.class)
+                .hasSingleBean(BdusDevices.class);
             assertThat(context.getBean(FuseLoopTransport.class).stateDirectory())
                 .hasToString("/tmp/bdus-state/fuse-loop");
             assertThat(context.getBean(BdusDevices.class).devices()).isEmpty();
@@ -58,7 +63,7 @@ class BdusAutoConfigurationTests {
     @Test
     void userTransportReplacesFuseLoop() {
         this.runner.withUserConfiguration(FakeFuseLoop.class).run((context) -> {
-            assertThat(context).doesNotHaveBean(FuseLoopTransport.class);
+            assertThat(context).doesNotHaveBean(FuseLoopTransport.class).doesNotHaveBean(KbdusTransport.class);
             assertThat(context.getBeansOfType(Transport.class)).containsOnlyKeys("fakeTransport");
         });
     }
@@ -131,7 +136,40 @@ class BdusAutoConfigurationTests {
             .withPropertyValues("bdus.devices.disk0.size=1MB", "bdus.devices.disk0.keep-on-shutdown=true")
             .run((context) -> assertThat(context.getBean(BdusDevices.class).isRunning()).isTrue());
         assertThat(transport.device("disk0").isClosed()).isTrue();
-        assertThat(output).contains("bdus device 'disk0': the fuse-loop transport cannot keep a device across restarts");
+        assertThat(output).contains("bdus device 'disk0': the fuse-loop transport cannot keep this device across restarts");
+    }
+
+    @Test
+    void keptDeviceIsLeftInPlaceAndAttachedByTheNextRun(@TempDir Path state) {
+        FakeTransport transport = new FakeTransport("kbdus").detachable();
+        ApplicationContextRunner kept = this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
+                    "bdus.devices.disk0.recoverable=true", "bdus.devices.disk0.keep-on-shutdown=true");
+        kept.run((context) -> assertThat(transport.device("disk0").canDetach()).isTrue());
+        assertThat(transport.device("disk0").isDetached()).isTrue();
+        assertThat(transport.device("disk0").isClosed()).isFalse();
+        assertThat(state.resolve("devices/kbdus-disk0.handle")).hasContent("id-disk0");
+        kept.run((context) -> {
+            ManagedDevice device = context.getBean(BdusDevices.class).device("disk0");
+            assertThat(transport.attached()).containsExactly("id-disk0");
+            assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
+            assertThat(device.generation()).isEqualTo(1);
+            assertThat(state.resolve("devices/kbdus-disk0.handle")).doesNotExist();
+        });
+        assertThat(transport.created()).containsExactly("disk0");
+    }
+
+    @Test
+    void notRecoverableDeviceIsTornDownDespiteKeepOnShutdown(CapturedOutput output) {
+        FakeTransport transport = new FakeTransport("kbdus").detachable();
+        this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withPropertyValues("bdus.transport=kbdus", "bdus.devices.disk0.size=1MB",
+                    "bdus.devices.disk0.keep-on-shutdown=true")
+            .run((context) -> assertThat(context.getBean(BdusDevices.class).isRunning()).isTrue());
+        assertThat(transport.device("disk0").isClosed()).isTrue();
+        assertThat(output).contains("the kbdus transport cannot keep this device across restarts (it is not recoverable)");
     }
 
     @Test
@@ -152,6 +190,19 @@ class BdusAutoConfigurationTests {
                     assertThat(event).isInstanceOf(BdusDeviceFailedEvent.class);
                     assertThat(event.getDeviceName()).isEqualTo("bad");
                 });
+            });
+    }
+
+    @Test
+    void devicesAreTornDownWhenALaterBeanFailsToStart() {
+        FakeTransport transport = new FakeTransport("fuse-loop");
+        this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withBean(FailingLifecycle.class, FailingLifecycle::new)
+            .withPropertyValues("bdus.devices.disk0.size=1MB")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                assertThat(transport.device("disk0").isClosed()).isTrue();
             });
     }
 
@@ -253,7 +304,31 @@ class BdusAutoConfigurationTests {
         @Bean
         BdusDevices customDevices(ConfigurableApplicationContext context) {
             return new BdusDevices(java.util.Map.of(), null, context.getBeanFactory(), context,
-                    java.time.Duration.ofSeconds(1));
+                    java.time.Duration.ofSeconds(1), null);
+        }
+
+    }
+
+    /** Starts after the devices (higher phase) and fails. */
+    static class FailingLifecycle implements org.springframework.context.SmartLifecycle {
+
+        @Override
+        public void start() {
+            throw new IllegalStateException("port in use");
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public boolean isRunning() {
+            return false;
+        }
+
+        @Override
+        public int getPhase() {
+            return Integer.MAX_VALUE - 2048;
         }
 
     }

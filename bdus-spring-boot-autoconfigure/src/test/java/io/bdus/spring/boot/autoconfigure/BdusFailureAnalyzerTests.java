@@ -174,8 +174,10 @@ class BdusFailureAnalyzerTests {
                 FailureAnalysis analysis = analyze(context);
                 assertThat(analysis.getDescription()).contains("Property: bdus.transport")
                     .contains("Value: kbdus")
-                    .contains("this version has no Java kbdus transport");
-                assertThat(analysis.getAction()).startsWith("Set 'bdus.transport' to fuse-loop (or auto)");
+                    .contains("Allowed: a transport that is present: fuse-loop");
+                assertThat(analysis.getAction())
+                    .startsWith("Declare a Transport bean whose name() is 'kbdus' (io.bdus.transport.kbdus.KbdusTransport")
+                    .endsWith("or set 'bdus.transport' to fuse-loop (or auto).");
             });
     }
 

@@ -36,6 +36,10 @@ public class FakeTransport implements Transport {
 
     private final List<String> created = new CopyOnWriteArrayList<>();
 
+    private final List<String> attached = new CopyOnWriteArrayList<>();
+
+    private boolean detachable;
+
     public FakeTransport(String name) {
         this(name, null);
     }
@@ -57,10 +61,32 @@ public class FakeTransport implements Transport {
 
     @Override
     public TransportDevice create(DeviceSpec spec, Set<Operation> operations) {
-        FakeDevice device = new FakeDevice(spec, operations);
+        FakeDevice device = new FakeDevice(spec, operations, this.detachable);
         this.devices.put(spec.name(), device);
         this.created.add(spec.name());
         return device;
+    }
+
+    /** Makes devices of this transport detachable, like recoverable kbdus devices. */
+    public FakeTransport detachable() {
+        this.detachable = true;
+        return this;
+    }
+
+    @Override
+    public TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations) throws IOException {
+        if (!handle.equals("id-" + spec.name())) {
+            throw new IOException("no device with handle " + handle);
+        }
+        FakeDevice device = new FakeDevice(spec, operations, this.detachable);
+        this.devices.put(spec.name(), device);
+        this.attached.add(handle);
+        return device;
+    }
+
+    /** Handles attached to, in order. */
+    public List<String> attached() {
+        return this.attached;
     }
 
     public FakeDevice device(String name) {
@@ -85,11 +111,32 @@ public class FakeTransport implements Transport {
 
         private volatile String path;
 
+        private final boolean detachable;
+
         private volatile boolean closed;
 
-        FakeDevice(DeviceSpec spec, Set<Operation> operations) {
+        private volatile boolean detached;
+
+        FakeDevice(DeviceSpec spec, Set<Operation> operations, boolean detachable) {
             this.spec = spec;
             this.operations = operations;
+            this.detachable = detachable;
+        }
+
+        public boolean isDetached() {
+            return this.detached;
+        }
+
+        @Override
+        public boolean canDetach() {
+            return this.detachable && this.spec.recoverable();
+        }
+
+        @Override
+        public String detach() {
+            this.detached = true;
+            this.queue.add(CLOSE);
+            return "id-" + this.spec.name();
         }
 
         public Set<Operation> operations() {

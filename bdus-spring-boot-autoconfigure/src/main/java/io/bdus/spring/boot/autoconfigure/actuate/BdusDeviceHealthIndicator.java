@@ -48,6 +48,9 @@ public class BdusDeviceHealthIndicator implements HealthIndicator {
         if (failure != null) {
             return "failed: " + failure;
         }
+        if (state == DeviceState.DETACHED) {
+            return "left in place without a driver; the next start of the application attaches to it";
+        }
         if (device.isDetached()) {
             return "detached through the bdus endpoint";
         }

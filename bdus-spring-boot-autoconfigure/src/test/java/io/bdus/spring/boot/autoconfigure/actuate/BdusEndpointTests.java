@@ -145,10 +145,33 @@ class BdusEndpointTests {
             WebEndpointResponse<ActionResult> detached = endpoint.perform("disk0", "detach", null);
             assertThat(detached.getStatus()).isEqualTo(200);
             assertThat(detached.getBody().state()).isEqualTo("STOPPED");
-            assertThat(detached.getBody().message()).contains("fuse-loop transport cannot leave a device");
+            assertThat(detached.getBody().message()).contains("fuse-loop transport cannot leave a non-recoverable device without a driver")
+                .contains("flushed and torn down");
             assertThat(device.isClosed()).isTrue();
             assertThat(endpoint.perform("disk0", "flush", null).getStatus()).isEqualTo(409);
         });
+    }
+
+    @Test
+    void detachLeavesARecoverableDeviceInPlace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class, BdusEndpointAutoConfiguration.class))
+            .withUserConfiguration(Drivers.class)
+            .withBean(Transport.class, () -> new FakeTransport("kbdus").detachable())
+            .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
+                    "bdus.devices.disk0.driver=ram", "bdus.devices.disk0.recoverable=true",
+                    "management.endpoints.web.exposure.include=bdus")
+            .run((context) -> {
+                WebEndpointResponse<ActionResult> detached = context.getBean(BdusEndpoint.class)
+                    .perform("disk0", "detach", null);
+                assertThat(detached.getStatus()).isEqualTo(200);
+                assertThat(detached.getBody().state()).isEqualTo("DETACHED");
+                assertThat(detached.getBody().message())
+                    .isEqualTo("Device 'disk0' left in place without a driver (handle id-disk0); "
+                            + "the next start of the application attaches to it");
+                assertThat(context.getBean(FakeTransport.class).device("disk0").isClosed()).isFalse();
+                assertThat(state.resolve("devices/kbdus-disk0.handle")).hasContent("id-disk0");
+            });
     }
 
     @Configuration(proxyBeanMethods = false)
