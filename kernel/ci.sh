@@ -107,6 +107,16 @@ step "build kbdus.ko (6.1 -Werror)" "$CI/build-6.1.log" \
 	step "modinfo vermagic is 6.1" "$CI/modinfo.log" \
 		sh -c "modinfo '$HERE/kbdus.ko' | grep -q '^vermagic: *$KVER61 '"
 
+install_check() {
+	rm -rf "$CI/install"
+	make -C "$HERE" KDIR="$KDIR61" KOBJ="$KOBJ61" KVER="$KVER61" \
+		INSTALL_MOD_PATH="$CI/install" install &&
+		test -f "$CI/install/lib/modules/$KVER61/updates/kbdus.ko" &&
+		grep -q 'kbdus.ko:' "$CI/install/lib/modules/$KVER61/modules.dep"
+}
+[ -f "$HERE/kbdus.ko" ] &&
+	step "make install (staged)" "$CI/install.log" install_check
+
 uapi_check() {
 	printf '#include "%s"\nint main(void) { return 0; }\n' \
 		"$HERE/include/uapi/kbdus.h" >"$CI/uapi.c"
