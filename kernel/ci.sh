@@ -26,7 +26,8 @@ Builds and tests the kbdus kernel module.  Run as root on Debian bookworm
 Prints one line per step and test (PASS/FAIL and seconds) and a total, and
 exits non-zero if anything failed.  Logs: <cache>/ci/ (per-test logs in
 <cache>/ci/share/results/, VM console in <cache>/ci/share/console.log).
-Typical duration: 1-2 min cold setup (downloads), 3-5 min for the VM suite.
+Typical duration on 2 cores: ~1 min cold setup (downloads), ~30 s of builds,
+3-4 min for the VM suite; ~5 min end to end cold, ~4 min warm.
 USAGE
 }
 

@@ -22,6 +22,10 @@ VMDIR=$(cd "$VMDIR" && pwd)
 
 log() { echo "[setup] $*" >&2; }
 
+# One setup at a time per cache directory (CI and other VM users share it).
+exec 9>"$VMDIR/.setup.lock"
+flock 9
+
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
 	sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
