@@ -7,6 +7,7 @@ import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
+import io.bdus.transport.kbdus.KbdusTransport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -28,6 +29,7 @@ public final class ServeCommand {
         Path file = null;
         int workers = 4;
         Path stateDir = Path.of("/run/bdus");
+        String transportName = FuseLoopTransport.NAME;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--name" -> name = args[++i];
@@ -35,6 +37,7 @@ public final class ServeCommand {
                 case "--file" -> file = Path.of(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--state-dir" -> stateDir = Path.of(args[++i]);
+                case "--transport" -> transportName = args[++i];
                 case "-h", "--help" -> {
                     usage();
                     return;
@@ -48,7 +51,12 @@ public final class ServeCommand {
         }
         DeviceSpec spec = DeviceSpec.builder(name, size).maxConcurrentRequests(workers).build();
         BlockDriver driver = (file != null) ? new PassthroughDriver(file) : new RamDiskDriver(size);
-        Transport transport = new FuseLoopTransport(stateDir);
+        Transport transport = switch (transportName) {
+            case FuseLoopTransport.NAME -> new FuseLoopTransport(stateDir);
+            case KbdusTransport.NAME -> new KbdusTransport();
+            default -> throw new IllegalArgumentException(
+                    "--transport must be fuse-loop or kbdus, was '" + transportName + "'");
+        };
         BlockDevice device = BlockDevice.start(spec, driver, transport, Duration.ofSeconds(30));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -62,9 +70,10 @@ public final class ServeCommand {
 
     private static void usage() {
         System.out.println("""
-                Usage: ServeCommand [--name NAME] [--size SIZE] [--file PATH] [--workers N] [--state-dir DIR]
+                Usage: ServeCommand [--name NAME] [--size SIZE] [--file PATH] [--workers N]
+                                    [--transport fuse-loop|kbdus] [--state-dir DIR]
                 Serves a block device (a RAM disk, or PATH through the pass-through driver) on the
-                fuse-loop transport until Ctrl-C. SIZE takes K, M, G suffixes (powers of 1024).
+                fuse-loop (default) or kbdus transport until Ctrl-C. SIZE takes K, M, G suffixes (powers of 1024).
                 Prints "READY <device path>" once the device is available. Needs root.""");
     }
 
