@@ -226,6 +226,24 @@ t_recover_sigkill() {
 	wait "$DRV_PID" || fail "second driver exit status"
 }
 
+t_recover_abort() {
+	local b=/dev/shm/kbdus-abort t2="$WORK/a2" id d cpid rc
+	rm -f "$t2" "$b"
+	# The driver crashes (abort()) inside the discard; the next one serves it.
+	start_driver create --recoverable --no-partitions --backing "$b" \
+		--abort discard
+	id=$DEV_ID d=$(dev "$id")
+	blkdiscard -o 0 -l 1M "$d" &
+	cpid=$!
+	wait "$DRV_PID"
+	rc=$?
+	[ "$rc" = 134 ] || fail "driver exit status $rc, expected 134 (abort)"
+	kill -0 "$cpid" 2>/dev/null || fail "client finished without a driver"
+	start_driver attach "$id" --backing "$b" --trace "$t2"
+	wait "$cpid" || fail "client's discard failed after the restart"
+	grep -q '^discard 0 ' "$t2" || fail "discard not re-delivered"
+}
+
 t_timeout_while_detached() {
 	local d id
 	# Without a driver, requests time out only if the device asks for it.
@@ -379,7 +397,8 @@ t_unload() {
 }
 
 ALL="load version bad_configs fio_verify request_types errno timeout
-     recover_sigkill timeout_while_detached replace_live nonrecoverable_sigkill partitions control
+     recover_sigkill recover_abort timeout_while_detached replace_live
+     nonrecoverable_sigkill partitions control
      cycles unload"
 
 # ------------------------------------------------------------------ runner
@@ -410,6 +429,7 @@ run_test() {
 	return $rc
 }
 
+ulimit -c 0 # the abort() test must not write a core dump
 failed=0
 for name in ${@:-$ALL}; do
 	run_test "$name" || failed=1
