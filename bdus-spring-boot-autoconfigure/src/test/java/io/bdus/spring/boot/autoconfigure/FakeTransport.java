@@ -103,6 +103,8 @@ public class FakeTransport implements Transport {
 
         private static final Submission CLOSE = new Submission(null, null);
 
+        private static final Submission BREAK = new Submission(null, null);
+
         private final DeviceSpec spec;
 
         private final Set<Operation> operations;
@@ -157,7 +159,7 @@ public class FakeTransport implements Transport {
             return new RequestChannel() {
 
                 @Override
-                public void serve(RequestHandler handler) {
+                public void serve(RequestHandler handler) throws IOException {
                     while (true) {
                         Submission submission;
                         try {
@@ -169,6 +171,9 @@ public class FakeTransport implements Transport {
                         }
                         if (submission == CLOSE) {
                             return;
+                        }
+                        if (submission == BREAK) {
+                            throw new IOException("transport connection lost");
                         }
                         submission.result.complete(handler.handle(submission.request));
                     }
@@ -198,6 +203,11 @@ public class FakeTransport implements Transport {
                 this.closed = true;
                 this.queue.add(CLOSE);
             }
+        }
+
+        /** Makes the serving channel fail, as a broken transport connection would. */
+        public void breakChannel() {
+            this.queue.add(BREAK);
         }
 
         /** Sends a request as the kernel would and returns the errno the client sees. */

@@ -1,7 +1,11 @@
 package io.bdus.spring.boot.autoconfigure.actuate;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
+import io.bdus.spring.boot.autoconfigure.BdusDeviceFailedEvent;
 import io.bdus.spring.boot.autoconfigure.BdusDevices;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
 import io.bdus.transport.Transport;
@@ -15,6 +19,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationListener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,6 +53,32 @@ class BdusHealthContributorAutoConfigurationTests {
             assertThat(down.getDetails()).containsEntry("state", "STOPPED")
                 .containsEntry("reason", "detached through the bdus endpoint");
         });
+    }
+
+    @Test
+    void failedDeviceIsDownWithTheCause() {
+        List<BdusDeviceFailedEvent> events = new CopyOnWriteArrayList<>();
+        this.runner
+            .withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceFailedEvent>) events::add)
+            .run((context) -> {
+                context.getBean(FakeTransport.class).device("disk0").breakChannel();
+                HealthIndicator indicator = (HealthIndicator) context
+                    .getBean("bdusHealthContributor", CompositeHealthContributor.class)
+                    .getContributor("disk0");
+                long deadline = System.currentTimeMillis() + 5000;
+                while (indicator.health().getStatus() == Status.UP && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
+                Health health = indicator.health();
+                assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                assertThat(health.getDetails()).containsEntry("state", "FAILED");
+                assertThat((String) health.getDetails().get("reason")).startsWith("failed: ")
+                    .contains("transport connection lost");
+                assertThat(events).singleElement().satisfies((event) -> {
+                    assertThat(event.getDeviceName()).isEqualTo("disk0");
+                    assertThat(event.getCause()).hasMessageContaining("transport connection lost");
+                });
+            });
     }
 
     @Test
