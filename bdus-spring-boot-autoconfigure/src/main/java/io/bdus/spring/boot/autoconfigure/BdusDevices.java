@@ -243,7 +243,7 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
     /** Attaches to the device a previous run left in place, if there is one. */
     private BlockDevice attachKept(ManagedDevice managed, BlockDriver bean) {
         Path file = handleFile(managed.name());
-        if (file == null || !managed.keepOnShutdown() || !Files.isRegularFile(file)) {
+        if (file == null || !Files.isRegularFile(file)) {
             return null;
         }
         try {

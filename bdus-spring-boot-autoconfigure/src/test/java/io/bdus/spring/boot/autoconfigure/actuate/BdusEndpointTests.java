@@ -154,14 +154,15 @@ class BdusEndpointTests {
 
     @Test
     void detachLeavesARecoverableDeviceInPlace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) {
-        new ApplicationContextRunner()
+        FakeTransport transport = new FakeTransport("kbdus").detachable();
+        ApplicationContextRunner recoverable = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class, BdusEndpointAutoConfiguration.class))
             .withUserConfiguration(Drivers.class)
-            .withBean(Transport.class, () -> new FakeTransport("kbdus").detachable())
+            .withBean(Transport.class, () -> transport)
             .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
                     "bdus.devices.disk0.driver=ram", "bdus.devices.disk0.recoverable=true",
-                    "management.endpoints.web.exposure.include=bdus")
-            .run((context) -> {
+                    "management.endpoints.web.exposure.include=bdus");
+        recoverable.run((context) -> {
                 WebEndpointResponse<ActionResult> detached = context.getBean(BdusEndpoint.class)
                     .perform("disk0", "detach", null);
                 assertThat(detached.getStatus()).isEqualTo(200);
@@ -169,9 +170,14 @@ class BdusEndpointTests {
                 assertThat(detached.getBody().message())
                     .isEqualTo("Device 'disk0' left in place without a driver (handle id-disk0); "
                             + "the next start of the application attaches to it");
-                assertThat(context.getBean(FakeTransport.class).device("disk0").isClosed()).isFalse();
+                assertThat(transport.device("disk0").isClosed()).isFalse();
                 assertThat(state.resolve("devices/kbdus-disk0.handle")).hasContent("id-disk0");
             });
+        recoverable.run((context) -> {
+            assertThat(transport.attached()).containsExactly("id-disk0");
+            assertThat(context.getBean(BdusDevices.class).device("disk0").state().isServing()).isTrue();
+        });
+        assertThat(transport.created()).containsExactly("disk0");
     }
 
     @Configuration(proxyBeanMethods = false)
