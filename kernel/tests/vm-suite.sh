@@ -190,6 +190,7 @@ t_timeout() {
 	sleep 3.5 # the late reply to the timed-out write must be ignored
 	expect_io "$d" read 0 4096 OK
 	"$RAM" destroy "$DEV_ID"
+	wait "$DRV_PID" || fail "driver failed (was the stale reply rejected?)"
 
 	# request_timeout_ms = 0: no timeout, even if io_timeout is lowered.
 	start_driver create --no-partitions --timeout-ms 0 --delay read=2500
@@ -354,6 +355,29 @@ t_control() {
 	[ "$DEV_ID" -gt "$id" ] || fail "id reused"
 }
 
+t_filesystem() {
+	local d m="$WORK/mnt" i
+	# The kernel's own module requests run outside the chroot: load ext4 here.
+	modprobe ext4 || fail "modprobe ext4"
+	start_driver create --size $((64 << 20)) --threads 4
+	d=$(dev "$DEV_ID")
+	mkfs.ext4 -q -F "$d" || fail "mkfs.ext4"
+	mkdir -p "$m"
+	mount "$d" "$m" || fail "mount"
+	for i in 1 2 3 4; do
+		head -c $((2 << 20)) /dev/urandom >"$m/f$i"
+	done
+	(cd "$m" && sha256sum f* >"$WORK/sums")
+	umount "$m" || fail "umount"
+	"$RAM" flush "$DEV_ID" || fail "flush"
+	echo 3 >/proc/sys/vm/drop_caches
+	fsck.ext4 -n -f "$d" >/dev/null || fail "fsck"
+	mount -o ro "$d" "$m" || fail "mount again"
+	(cd "$m" && sha256sum -c --quiet "$WORK/sums") || fail "checksums"
+	umount "$m"
+	log "ext4: files written, checksummed, fsck clean"
+}
+
 slab_objs() { awk -v c="$1" '$1 == c {print $2}' /proc/slabinfo; }
 
 # Freed block-device inodes go through RCU: give them a moment.
@@ -381,11 +405,16 @@ t_cycles() {
 }
 
 t_unload() {
-	start_driver create --no-partitions
-	"$RAM" destroy "$DEV_ID" || fail "destroy"
-	rmmod kbdus || fail "rmmod right after destroy"
-	wait "$DRV_PID"
-	[ ! -e /dev/bdus-control ] || fail "control device left"
+	local i
+	for i in 1 2 3 4 5; do
+		start_driver create --no-partitions
+		"$RAM" destroy "$DEV_ID" || fail "destroy"
+		rmmod kbdus || fail "rmmod right after destroy (round $i)"
+		wait "$DRV_PID" || fail "driver exit status"
+		[ ! -e /dev/bdus-control ] || fail "control device left"
+		insmod "$KO" || fail "reload"
+	done
+	rmmod kbdus || fail "rmmod"
 	insmod "$KO" max_devices=2 || fail "reload with max_devices=2"
 	start_driver create --no-partitions
 	start_driver create --no-partitions
@@ -398,7 +427,7 @@ t_unload() {
 
 ALL="load version bad_configs fio_verify request_types errno timeout
      recover_sigkill recover_abort timeout_while_detached replace_live
-     nonrecoverable_sigkill partitions control
+     nonrecoverable_sigkill partitions control filesystem
      cycles unload"
 
 # ------------------------------------------------------------------ runner
