@@ -182,6 +182,16 @@ class BdusFailureAnalyzerTests {
     }
 
     @Test
+    void unknownTransportFailsBinding() {
+        this.runner.withPropertyValues("bdus.transport=nbd").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("bdus.transport")
+                .hasRootCauseMessage("No enum constant "
+                        + "io.bdus.spring.boot.autoconfigure.BdusProperties.TransportType.nbd");
+        });
+    }
+
+    @Test
     void explicitFuseLoopWithoutFuseLoopTransport() {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
             .withUserConfiguration(Ram.class)
