@@ -414,6 +414,14 @@ t_unload() {
 		[ ! -e /dev/bdus-control ] || fail "control device left"
 		insmod "$KO" || fail "reload"
 	done
+	# Unloading removes devices left without a driver.
+	start_driver create --no-partitions --recoverable
+	kill -9 "$DRV_PID"
+	wait "$DRV_PID" 2>/dev/null
+	[ -e "/sys/block/bdus-$DEV_ID" ] || fail "orphaned device missing"
+	rmmod kbdus || fail "rmmod with an orphaned device"
+	gone "$DEV_ID" || fail "orphaned device survived rmmod"
+	insmod "$KO" || fail "reload"
 	rmmod kbdus || fail "rmmod"
 	insmod "$KO" max_devices=2 || fail "reload with max_devices=2"
 	start_driver create --no-partitions
