@@ -54,6 +54,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 		--no-install-recommends "${missing[@]}" >&2
 fi
 
+# Kernel packages move with every security update: refresh lists older than
+# a day, so that the ABI chosen below can still be downloaded.
+if ! find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null |
+	grep -q .; then
+	apt_update
+fi
+
 # ---------------------------------------------------------------- kernel ABI
 # The 6.1 ABI of the moment comes from the linux-image-amd64 meta package.
 kpkg61() {
