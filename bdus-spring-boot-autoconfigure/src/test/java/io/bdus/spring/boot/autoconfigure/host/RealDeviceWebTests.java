@@ -141,8 +141,10 @@ class RealDeviceWebTests {
         Path output = work.resolve("fio.json");
         Process fio = new ProcessBuilder("fio", "--name=verify", "--filename=" + disk.path(), "--rw=randwrite",
                 "--bs=4k", "--size=32m", "--ioengine=libaio", "--direct=1", "--iodepth=16", "--verify=crc32c",
-                "--verify_backlog=1024", "--verify_fatal=1", "--loops=2", "--output-format=json",
+                "--verify_backlog=1024", "--verify_fatal=1", "--verify_state_save=0", "--loops=2",
+                "--output-format=json",
                 "--output=" + output)
+            .directory(work.toFile())
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("fio.log").toFile())
             .start();
