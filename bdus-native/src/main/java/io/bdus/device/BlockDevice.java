@@ -94,6 +94,7 @@ public final class BlockDevice implements AutoCloseable {
         Objects.requireNonNull(driver, "driver");
         BlockDevice device = new BlockDevice(spec, driver, transport);
         device.listeners.addAll(List.of(listeners));
+        device.listeners.forEach(listener -> listener.starting(device));
         try {
             device.open(transport, driver, handle, timeout);
         }

@@ -60,6 +60,21 @@ class BlockDeviceTest {
     }
 
     @Test
+    void observerSetWhileStartingSeesEveryRequest() throws Exception {
+        List<String> seen = new ArrayList<>();
+        this.device = BlockDevice.start(spec().build(), new RamDiskDriver(SIZE), this.transport, TIMEOUT,
+                new DeviceListener() {
+                    @Override
+                    public void starting(BlockDevice device) {
+                        seen.add("starting, transport created: " + (BlockDeviceTest.this.transport.advertised != null));
+                        device.requestObserver((operation, bytes, nanos, errno) -> seen.add(operation + " " + bytes));
+                    }
+                });
+        this.transport.call(Operation.READ, 0, ByteBuffer.allocate(4096));
+        assertThat(seen).containsExactly("starting, transport created: false", "READ 4096");
+    }
+
+    @Test
     void readOnlyDeviceDoesNotAdvertiseWrites() throws Exception {
         this.device = start(new RamDiskDriver(SIZE), spec().readOnly(true).build());
         assertThat(this.device.capabilities()).containsExactlyInAnyOrder(Operation.READ, Operation.FLUSH);

@@ -48,6 +48,8 @@ public final class FuseLoopTransport implements Transport {
 
     private final Set<FuseLoopDevice> devices = ConcurrentHashMap.newKeySet();
 
+    private final boolean closeOnJvmExit;
+
     private boolean started;
 
     public FuseLoopTransport() {
@@ -55,13 +57,26 @@ public final class FuseLoopTransport implements Transport {
     }
 
     public FuseLoopTransport(Path stateDirectory) {
-        this(stateDirectory, ProcessHandle.current().pid());
+        this(stateDirectory, true);
+    }
+
+    /**
+     * @param closeOnJvmExit whether a JVM shutdown hook tears down devices still open; turn it
+     *        off when something else (e.g. an application context) stops devices in order
+     */
+    public FuseLoopTransport(Path stateDirectory, boolean closeOnJvmExit) {
+        this(stateDirectory, ProcessHandle.current().pid(), closeOnJvmExit);
     }
 
     /** {@code ownerPid} is the pid written into mount-point names (tests simulate dead owners). */
     FuseLoopTransport(Path stateDirectory, long ownerPid) {
+        this(stateDirectory, ownerPid, true);
+    }
+
+    private FuseLoopTransport(Path stateDirectory, long ownerPid, boolean closeOnJvmExit) {
         this.stateDirectory = stateDirectory.toAbsolutePath().normalize();
         this.ownerPid = ownerPid;
+        this.closeOnJvmExit = closeOnJvmExit;
     }
 
     @Override
@@ -140,6 +155,9 @@ public final class FuseLoopTransport implements Transport {
         }
         this.started = true;
         sweepStale();
+        if (!this.closeOnJvmExit) {
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (FuseLoopDevice device : List.copyOf(this.devices)) {
                 device.close();

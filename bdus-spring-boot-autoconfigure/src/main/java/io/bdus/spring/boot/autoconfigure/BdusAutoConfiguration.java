@@ -69,7 +69,8 @@ public final class BdusAutoConfiguration {
          */
         @Bean
         FuseLoopTransport fuseLoopTransport(BdusProperties properties) {
-            return new FuseLoopTransport(properties.getStateDir().resolve(FuseLoopTransport.NAME));
+            // The application context stops devices in order (after the web server drains).
+            return new FuseLoopTransport(properties.getStateDir().resolve(FuseLoopTransport.NAME), false);
         }
 
         /**

@@ -505,6 +505,15 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
             this.device = device;
         }
 
+        /** Observers (metrics) see requests from the first one on, the partition scan included. */
+        @Override
+        public void starting(BlockDevice device) {
+            RequestObserver observer = BdusDevices.this.observers.get(this.device.name());
+            if (observer != null) {
+                device.requestObserver(observer);
+            }
+        }
+
         @Override
         public void stopped(BlockDevice device) {
             BdusDevices.this.publisher.publishEvent(new BdusDeviceStoppedEvent(this.device));
