@@ -329,6 +329,8 @@ t_control() {
 	start_driver create --no-partitions --read-only --rotational --no-merge \
 		--timeout-ms 5000 --size $((8 << 20)) --lbs 4096
 	id=$DEV_ID d=$(dev "$id")
+	setpriv --bounding-set=-all "$RAM" version 2>&1 |
+		grep -q 'Operation not permitted' || fail "opened without CAP_SYS_ADMIN"
 	[ "$("$RAM" path-to-id "$d")" = "$id" ] || fail "path-to-id"
 	[ "$("$RAM" path-to-id /dev/null)" = "ERR 15" ] || fail "path-to-id ENOTBLK"
 	cfg=$("$RAM" get-config "$id") || fail "get-config"
