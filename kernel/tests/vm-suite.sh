@@ -216,7 +216,8 @@ t_recover_sigkill() {
 	sleep 6 # longer than the 5 s timeout: parked requests must not time out
 	[ -e "/sys/block/bdus-$id" ] || fail "recoverable device went away"
 	kill -0 "$cpid" 2>/dev/null || fail "client finished without a driver"
-	start_driver attach "$id" --backing "$b" --trace "$t2"
+	# One worker thread, so that the trace shows the order items were received in.
+	start_driver attach "$id" --backing "$b" --threads 1 --trace "$t2"
 	[ "$DEV_ID" = "$id" ] || fail "attach reported id $DEV_ID"
 	wait "$cpid" || fail "client's discard failed after recovery"
 	[ "$(head -n1 "$t2")" = device_available ] || fail "device_available not first"
@@ -240,7 +241,8 @@ t_recover_abort() {
 	rc=$?
 	[ "$rc" = 134 ] || fail "driver exit status $rc, expected 134 (abort)"
 	kill -0 "$cpid" 2>/dev/null || fail "client finished without a driver"
-	start_driver attach "$id" --backing "$b" --trace "$t2"
+	# One worker thread, so that the trace shows the order items were received in.
+	start_driver attach "$id" --backing "$b" --threads 1 --trace "$t2"
 	wait "$cpid" || fail "client's discard failed after the restart"
 	grep -q '^discard 0 ' "$t2" || fail "discard not re-delivered"
 }
@@ -270,7 +272,8 @@ t_replace_live() {
 		--output-format=terse >"$WORK/fio.out" 2>&1 &
 	fpid=$!
 	sleep 1
-	start_driver attach "$id" --backing "$b" --trace "$t2"
+	# One worker thread, so that the trace shows the order items were received in.
+	start_driver attach "$id" --backing "$b" --threads 1 --trace "$t2"
 	p2=$DRV_PID
 	wait "$p1" || fail "replaced driver did not exit cleanly"
 	grep -q '^flush_and_terminate' "$t1" || fail "no flush_and_terminate"
