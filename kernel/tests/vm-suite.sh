@@ -473,7 +473,10 @@ run_test() {
 
 ulimit -c 0 # the abort() test must not write a core dump
 failed=0
-for name in ${@:-$ALL}; do
+tests=${*:-$ALL}
+# Named tests need the module: load it first unless asked for explicitly.
+case " $tests " in *" load "*) ;; *) tests="load $tests" ;; esac
+for name in $tests; do
 	run_test "$name" || failed=1
 	if [ "$name" = load ] && [ $failed = 1 ]; then
 		break
