@@ -4,7 +4,7 @@ set -euo pipefail
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
     echo "Usage: scripts/install-test-deps.sh"
-    echo "Installs fio, e2fsprogs and util-linux with apt-get when missing (needs root)."
+    echo "Installs fio, e2fsprogs, util-linux, gcc and linux-libc-dev with apt-get when missing (needs root)."
     exit 0
 fi
 
@@ -13,9 +13,11 @@ command -v fio >/dev/null || missing+=(fio)
 command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
 command -v blkdiscard >/dev/null || missing+=(util-linux)
 command -v losetup >/dev/null || missing+=(mount)
+command -v gcc >/dev/null || missing+=(gcc)
+[ -f /usr/include/linux/ioctl.h ] || missing+=(linux-libc-dev)
 
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "Test dependencies present: fio, e2fsprogs, util-linux"
+    echo "Test dependencies present: fio, e2fsprogs, util-linux, gcc, linux-libc-dev"
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
