@@ -7,6 +7,11 @@
 import lzma
 import sys
 
+if len(sys.argv) != 3 or sys.argv[1] in ("-h", "--help"):
+    print("usage: extract-vmlinux.py <bzImage> <out>\n"
+          "Writes the uncompressed ELF vmlinux inside an xz-compressed bzImage to <out>.")
+    sys.exit(0 if len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help") else 2)
+
 data = open(sys.argv[1], 'rb').read()
 magic = b'\xfd7zXZ\x00'
 off = data.find(magic)

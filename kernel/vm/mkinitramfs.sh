@@ -5,6 +5,12 @@
 # and our /init.
 # usage: mkinitramfs.sh <unpacked-kernel-root> <kver> <out.cpio>
 set -euo pipefail
+if [ $# -ne 3 ] || [ "$1" = --help ] || [ "$1" = -h ]; then
+	echo "usage: mkinitramfs.sh <unpacked-kernel-root> <kver> <out.cpio>"
+	echo "Builds the test VM's initramfs (busybox-static, virtio/9p/overlay modules, /init)."
+	[ "${1:-}" = --help ] || [ "${1:-}" = -h ]
+	exit $?
+fi
 KROOT=$1; KVER=$2; OUT=$3
 MODDIR=$KROOT/lib/modules/$KVER
 W=$(mktemp -d)
