@@ -9,9 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A child JVM for {@link CrashRecoveryOnRealDeviceTest}: serves a recoverable kbdus device
- * over a file, prints {@code READY <id> <path>}, and never answers a write at offset
- * {@link #STUCK_OFFSET}, so that it can be killed in the middle of that request.
+ * A child JVM for the crash-recovery tests: serves a recoverable kbdus device over a file
+ * (a new one, or with a third argument the existing device of that id), prints
+ * {@code READY <id> <path>}, and never answers a write at offset {@link #STUCK_OFFSET}, so
+ * that it can be killed in the middle of that request.
  */
 public final class CrashingDriverMain {
 
@@ -35,7 +36,9 @@ public final class CrashingDriverMain {
             }
         };
         DeviceSpec spec = DeviceSpec.builder("crash", size).recoverable(true).build();
-        BlockDevice device = BlockDevice.start(spec, driver, new KbdusTransport(), Duration.ofSeconds(120));
+        BlockDevice device = (args.length > 2)
+                ? BlockDevice.attach(args[2], spec, driver, new KbdusTransport(), Duration.ofSeconds(120))
+                : BlockDevice.start(spec, driver, new KbdusTransport(), Duration.ofSeconds(120));
         System.out.println("READY " + device.path().substring("/dev/bdus-".length()) + " " + device.path());
         System.out.flush();
         sleepForever();
