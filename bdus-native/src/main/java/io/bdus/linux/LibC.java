@@ -74,6 +74,7 @@ public final class LibC {
 
         public static final long MS_NOSUID = 2;
         public static final long MS_NODEV = 4;
+        public static final long MS_NOEXEC = 8;
         public static final int MNT_DETACH = 2;
 
         private Flags() {

@@ -1,6 +1,6 @@
 package io.bdus.integration;
 
-import static io.bdus.integration.DirectIo.ALIGN;
+import static io.bdus.testing.AlignedBuffers.ALIGNMENT;
 import static io.bdus.integration.DirectIo.aligned;
 import static io.bdus.integration.DirectIo.openDirect;
 import static io.bdus.integration.DirectIo.readFully;
@@ -93,7 +93,7 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         this.device = HostDevices.start(DeviceSpec.builder("concurrent", SIZE).maxConcurrentRequests(4).build(),
                 new RamDiskDriver(SIZE));
         int clients = 6;
-        long region = SIZE / clients / ALIGN * ALIGN;
+        long region = SIZE / clients / ALIGNMENT * ALIGNMENT;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try (FileChannel channel = openDirect(this.device.path())) {
             List<Future<Boolean>> results = new ArrayList<>();

@@ -7,11 +7,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Random;
+import io.bdus.testing.AlignedBuffers;
 
 /** O_DIRECT access to a block device from this JVM, as a client of the device under test. */
 final class DirectIo {
-
-    static final int ALIGN = 4096;
 
     private DirectIo() {
     }
@@ -22,8 +21,7 @@ final class DirectIo {
     }
 
     static ByteBuffer aligned(int size) {
-        int rounded = (size + ALIGN - 1) / ALIGN * ALIGN;
-        return ByteBuffer.allocateDirect(rounded + ALIGN).alignedSlice(ALIGN).limit(size);
+        return AlignedBuffers.allocate(size);
     }
 
     static void writeFully(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {

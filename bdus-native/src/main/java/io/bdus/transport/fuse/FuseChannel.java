@@ -249,6 +249,8 @@ final class FuseChannel implements RequestChannel {
         b.putLong(attr + ATTR_BLOCKS, this.spec.size() / 512);
         b.putInt(attr + ATTR_MODE, S_IFREG | (this.spec.readOnly() ? 0400 : 0600));
         b.putInt(attr + ATTR_NLINK, 1);
+        b.putInt(attr + ATTR_UID, this.session.owner().uid());
+        b.putInt(attr + ATTR_GID, this.session.owner().gid());
         b.putInt(attr + ATTR_BLKSIZE, this.spec.physicalBlockSize());
         return header(unique, 0, ATTR_OUT_SIZE);
     }
@@ -266,6 +268,12 @@ final class FuseChannel implements RequestChannel {
     }
 
     private int open(long unique) {
+        // The kernel checked the file's permissions (default_permissions); check again here,
+        // so the device never depends on a mount option alone.
+        int uid = this.buffer.getInt(IN_UID);
+        if (uid != 0 && uid != this.session.owner().uid()) {
+            return error(unique, Errno.EACCES);
+        }
         int flags = this.buffer.getInt(IN_HEADER_SIZE + OPEN_IN_FLAGS);
         if (this.spec.readOnly() && (flags & O_ACCMODE) != 0) {
             return error(unique, Errno.EROFS);

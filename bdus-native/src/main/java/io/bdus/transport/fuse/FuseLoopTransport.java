@@ -4,12 +4,15 @@ import com.sun.jna.LastErrorException;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
 import io.bdus.linux.LibC;
+import io.bdus.linux.Owner;
 import io.bdus.transport.Transport;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +53,8 @@ public final class FuseLoopTransport implements Transport {
 
     private final boolean closeOnJvmExit;
 
+    private final Owner owner;
+
     private boolean started;
 
     public FuseLoopTransport() {
@@ -65,18 +70,28 @@ public final class FuseLoopTransport implements Transport {
      *        off when something else (e.g. an application context) stops devices in order
      */
     public FuseLoopTransport(Path stateDirectory, boolean closeOnJvmExit) {
-        this(stateDirectory, ProcessHandle.current().pid(), closeOnJvmExit);
+        this(stateDirectory, closeOnJvmExit, Owner.ROOT);
+    }
+
+    /**
+     * @param owner who may open the FUSE files behind the loop devices and list the state
+     *        directory, besides root: nobody else can reach a device's data through them (the
+     *        loop devices themselves keep their usual node permissions)
+     */
+    public FuseLoopTransport(Path stateDirectory, boolean closeOnJvmExit, Owner owner) {
+        this(stateDirectory, ProcessHandle.current().pid(), closeOnJvmExit, owner);
     }
 
     /** {@code ownerPid} is the pid written into mount-point names (tests simulate dead owners). */
     FuseLoopTransport(Path stateDirectory, long ownerPid) {
-        this(stateDirectory, ownerPid, true);
+        this(stateDirectory, ownerPid, true, Owner.ROOT);
     }
 
-    private FuseLoopTransport(Path stateDirectory, long ownerPid, boolean closeOnJvmExit) {
+    private FuseLoopTransport(Path stateDirectory, long ownerPid, boolean closeOnJvmExit, Owner owner) {
         this.stateDirectory = stateDirectory.toAbsolutePath().normalize();
         this.ownerPid = ownerPid;
         this.closeOnJvmExit = closeOnJvmExit;
+        this.owner = Objects.requireNonNull(owner, "owner");
     }
 
     @Override
@@ -86,6 +101,11 @@ public final class FuseLoopTransport implements Transport {
 
     public Path stateDirectory() {
         return this.stateDirectory;
+    }
+
+    /** Who, besides root, may open the FUSE files and list the state directory. */
+    public Owner owner() {
+        return this.owner;
     }
 
     @Override
@@ -113,20 +133,23 @@ public final class FuseLoopTransport implements Transport {
     @Override
     public TransportDevice create(DeviceSpec spec, Set<Operation> operations) throws IOException {
         start();
-        Files.createDirectories(this.stateDirectory);
+        createPrivateDirectory();
         Path mountPoint = this.stateDirectory.resolve("bdus-" + this.ownerPid + "-" + spec.name());
-        Files.createFile(mountPoint);
+        Files.createFile(mountPoint, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         int fd = -1;
         boolean mounted = false;
         try {
             fd = LibC.open("/dev/fuse", LibC.Flags.O_RDWR | LibC.Flags.O_CLOEXEC, 0);
-            String data = "fd=" + fd + ",rootmode=100000,user_id=0,group_id=0,allow_other,max_read="
-                    + spec.maxRequestSize();
+            // default_permissions: the kernel checks the file's mode and owner (below) on every
+            // open, so allow_other lets in the owner and root, and no one else
+            String data = "fd=" + fd + ",rootmode=100000,user_id=0,group_id=0,default_permissions,allow_other,"
+                    + "max_read=" + spec.maxRequestSize();
             LibC.mount("bdus-" + spec.name(), mountPoint.toString(), "fuse.bdus",
-                    LibC.Flags.MS_NOSUID | LibC.Flags.MS_NODEV, data);
+                    LibC.Flags.MS_NOSUID | LibC.Flags.MS_NODEV | LibC.Flags.MS_NOEXEC, data);
             mounted = true;
             int channels = Math.min(spec.maxConcurrentRequests(), MAX_CHANNELS);
-            FuseSession session = new FuseSession(spec, operations, Math.max(16, 4 * spec.maxConcurrentRequests()));
+            FuseSession session = new FuseSession(spec, operations, Math.max(16, 4 * spec.maxConcurrentRequests()),
+                    this.owner);
             FuseLoopDevice device = new FuseLoopDevice(this, spec, session, mountPoint, fd,
                     connectionOf(mountPoint), channels);
             this.devices.add(device);
@@ -143,6 +166,14 @@ public final class FuseLoopTransport implements Transport {
             throw new IOException("cannot create FUSE mount " + mountPoint + " for " + spec.name() + ": errno "
                     + ex.getErrorCode(), ex);
         }
+    }
+
+    /** The state directory, owned by {@link #owner()} and closed to everyone else (0700). */
+    private void createPrivateDirectory() throws IOException {
+        Files.createDirectories(this.stateDirectory);
+        Files.setAttribute(this.stateDirectory, "unix:uid", this.owner.uid());
+        Files.setAttribute(this.stateDirectory, "unix:gid", this.owner.gid());
+        Files.setPosixFilePermissions(this.stateDirectory, PosixFilePermissions.fromString("rwx------"));
     }
 
     void forget(FuseLoopDevice device) {

@@ -2,6 +2,7 @@ package io.bdus.transport.fuse;
 
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
+import io.bdus.linux.Owner;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,18 +16,26 @@ final class FuseSession {
 
     private final int maxBackground;
 
+    private final Owner owner;
+
     private volatile int minor;
 
     private final AtomicBoolean rejected = new AtomicBoolean();
 
-    FuseSession(DeviceSpec spec, Set<Operation> operations, int maxBackground) {
+    FuseSession(DeviceSpec spec, Set<Operation> operations, int maxBackground, Owner owner) {
         this.spec = spec;
         this.operations = operations.isEmpty() ? EnumSet.noneOf(Operation.class) : EnumSet.copyOf(operations);
         this.maxBackground = maxBackground;
+        this.owner = owner;
     }
 
     DeviceSpec spec() {
         return this.spec;
+    }
+
+    /** Who owns the file; only this user and root may open it. */
+    Owner owner() {
+        return this.owner;
     }
 
     boolean supports(Operation operation) {

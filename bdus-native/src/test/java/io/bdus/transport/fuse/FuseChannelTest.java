@@ -46,7 +46,7 @@ class FuseChannelTest {
     }
 
     private static FuseChannel channel(DeviceSpec spec, Set<Operation> operations) {
-        FuseSession session = new FuseSession(spec, operations, 16);
+        FuseSession session = new FuseSession(spec, operations, 16, io.bdus.linux.Owner.ROOT);
         return new FuseChannel(session, ByteBuffer.allocateDirect(session.readBufferSize()));
     }
 
@@ -180,6 +180,30 @@ class FuseChannelTest {
         b = request(readOnly, FuseProtocol.FUSE_OPEN, 10, 8);
         b.putInt(40, 2);
         assertReply(b, 16, 10, Errno.EROFS, readOnly.dispatch(40 + 8, this.handler));
+    }
+
+    @Test
+    void onlyRootAndTheOwnerMayOpenTheFile() {
+        FuseSession session = new FuseSession(SPEC, ALL, 16, new io.bdus.linux.Owner(1000, 1001));
+        FuseChannel channel = new FuseChannel(session, ByteBuffer.allocateDirect(session.readBufferSize()));
+        ByteBuffer b = request(channel, FuseProtocol.FUSE_GETATTR, 11, 16);
+        channel.dispatch(40 + 16, this.handler);
+        assertThat(b.getInt(32 + 68)).isEqualTo(1000);
+        assertThat(b.getInt(32 + 72)).isEqualTo(1001);
+
+        for (int uid : new int[] { 0, 1000 }) {
+            b = request(channel, FuseProtocol.FUSE_OPEN, 12, 8);
+            b.putInt(24, uid);
+            b.putInt(40, 2);
+            assertReply(b, 16 + 16, 12, 0, channel.dispatch(40 + 8, this.handler));
+        }
+        for (int uid : new int[] { 65534, 1001 }) {
+            b = request(channel, FuseProtocol.FUSE_OPEN, 13, 8);
+            b.putInt(24, uid);
+            b.putInt(28, 1001);
+            b.putInt(40, 0);
+            assertReply(b, 16, 13, Errno.EACCES, channel.dispatch(40 + 8, this.handler));
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.nio.file.ExtendedOpenOption;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
+import io.bdus.testing.AlignedBuffers;
 import io.bdus.testing.HostAssumptions;
 import io.bdus.testing.Shell;
 import java.io.BufferedReader;
@@ -80,8 +81,8 @@ class FuseLoopTransportHostTest {
                 for (int t = 0; t < 4; t++) {
                     int thread = t;
                     done.add(clients.submit(() -> {
-                        ByteBuffer block = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096);
-                        ByteBuffer check = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096);
+                        ByteBuffer block = AlignedBuffers.allocate(8192);
+                        ByteBuffer check = AlignedBuffers.allocate(8192);
                         Random random = new Random(thread);
                         byte[] bytes = new byte[8192];
                         for (int i = 0; i < 64; i++) {
@@ -131,6 +132,73 @@ class FuseLoopTransportHostTest {
             assertThat(seen[0]).isGreaterThanOrEqualTo(3000);
             assertThat(allocated[1] - allocated[0]).as("bytes allocated by 2000 requests").isLessThan(2000);
         }
+    }
+
+    @Test
+    void noOtherLocalUserReachesTheDeviceThroughItsFuseFile() throws Exception {
+        HostAssumptions.assumeTool("setpriv");
+        worldTraversable(this.state);
+        DeviceSpec spec = DeviceSpec.builder("private", 4 * MIB).build();
+        try (ServedDevice served = new ServedDevice(this.transport, spec, ALL)) {
+            Path file = ((FuseLoopDevice) served.device).mountPoint();
+            assertDenied(as(65534, "ls", this.transport.stateDirectory().toString()));
+            assertDenied(as(65534, "dd", "if=" + file, "of=/dev/null", "bs=4096", "count=1", "status=none"));
+            assertDenied(as(65534, "dd", "if=/dev/zero", "of=" + file, "bs=4096", "count=1", "conv=notrunc,nocreat",
+                    "status=none"));
+            // the file itself is closed to others too, wherever it is reached from
+            Path exposed = Files.createDirectories(this.state.resolve("exposed"));
+            worldTraversable(exposed);
+            Path view = Files.createFile(exposed.resolve("view"));
+            ok("mount", "--bind", file.toString(), view.toString());
+            try {
+                assertDenied(as(65534, "dd", "if=" + view, "of=/dev/null", "bs=4096", "count=1", "status=none"));
+                assertDenied(as(65534, "dd", "if=/dev/zero", "of=" + view, "bs=4096", "count=1",
+                        "conv=notrunc,nocreat", "status=none"));
+            }
+            finally {
+                ok("umount", view.toString());
+            }
+            assertThat(served.handler.count(Operation.WRITE)).isZero();
+            ok("dd", "if=/dev/urandom", "of=" + served.path, "bs=4k", "count=4", "oflag=direct", "status=none");
+            assertThat(served.handler.count(Operation.WRITE)).isPositive();
+            assertThat(Files.getPosixFilePermissions(Path.of(served.path))).noneMatch(permission -> permission.name()
+                .startsWith("OTHERS"));
+        }
+    }
+
+    @Test
+    void aConfiguredOwnerMayUseTheFuseFileAndNobodyElse() throws Exception {
+        HostAssumptions.assumeTool("setpriv");
+        worldTraversable(this.state);
+        FuseLoopTransport owned = new FuseLoopTransport(this.state.resolve("owned"), true,
+                new io.bdus.linux.Owner(65534, 65534));
+        DeviceSpec spec = DeviceSpec.builder("owned", 4 * MIB).build();
+        try (ServedDevice served = new ServedDevice(owned, spec, ALL)) {
+            Path file = ((FuseLoopDevice) served.device).mountPoint();
+            assertThat(as(65534, "ls", owned.stateDirectory().toString()).requireSuccess().output())
+                .contains(file.getFileName().toString());
+            as(65534, "dd", "if=/dev/zero", "of=" + file, "bs=4096", "count=1", "conv=notrunc,nocreat", "status=none")
+                .requireSuccess();
+            assertThat(served.handler.count(Operation.WRITE)).isPositive();
+            assertDenied(as(65533, "ls", owned.stateDirectory().toString()));
+            assertDenied(as(65533, "dd", "if=" + file, "of=/dev/null", "bs=4096", "count=1", "status=none"));
+        }
+    }
+
+    private static Shell.Result as(int uid, String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+        line.addAll(List.of(command));
+        return Shell.run(line.toArray(String[]::new));
+    }
+
+    private static void assertDenied(Shell.Result result) {
+        assertThat(result.exitCode()).as(result.output()).isNotZero();
+        assertThat(result.output()).containsAnyOf("Permission denied", "Operation not permitted");
+    }
+
+    /** Lets every user look up names in {@code dir} (JUnit makes temporary directories 0700). */
+    private static void worldTraversable(Path dir) throws Exception {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     @Test
@@ -233,7 +301,7 @@ class FuseLoopTransportHostTest {
         try (FileChannel client = FileChannel.open(Path.of(served.path), StandardOpenOption.READ,
                 ExtendedOpenOption.DIRECT)) {
             served.close();
-            ByteBuffer buffer = ByteBuffer.allocateDirect(8192).alignedSlice(4096);
+            ByteBuffer buffer = AlignedBuffers.allocate(4096);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.read(buffer, 0))
                 .isInstanceOf(java.io.IOException.class);
         }
@@ -329,7 +397,7 @@ class FuseLoopTransportHostTest {
     private static void fill(ServedDevice served, byte value) throws Exception {
         try (FileChannel file = FileChannel.open(Path.of(served.path), StandardOpenOption.WRITE,
                 ExtendedOpenOption.DIRECT)) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(MIB + 4096).alignedSlice(4096);
+            ByteBuffer buffer = AlignedBuffers.allocate(MIB);
             while (buffer.hasRemaining()) {
                 buffer.put(value);
             }
@@ -346,8 +414,7 @@ class FuseLoopTransportHostTest {
         assertThat(Arrays.copyOfRange(served.handler.data(), offset, offset + length)).containsOnly(0);
         try (FileChannel file = FileChannel.open(Path.of(served.path), StandardOpenOption.READ,
                 ExtendedOpenOption.DIRECT)) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(length + 4096).alignedSlice(4096);
-            buffer.limit(length);
+            ByteBuffer buffer = AlignedBuffers.allocate(length);
             file.read(buffer, offset);
             buffer.flip();
             while (buffer.hasRemaining()) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.bdus.linux.Owner;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
@@ -70,7 +71,24 @@ public final class BdusAutoConfiguration {
         @Bean
         FuseLoopTransport fuseLoopTransport(BdusProperties properties) {
             // The application context stops devices in order (after the web server drains).
-            return new FuseLoopTransport(properties.getStateDir().resolve(FuseLoopTransport.NAME), false);
+            return new FuseLoopTransport(properties.getStateDir().resolve(FuseLoopTransport.NAME), false,
+                    fuseOwner(properties.getFuse().getOwner()));
+        }
+
+        private static Owner fuseOwner(String owner) {
+            if (owner == null || owner.isBlank()) {
+                return Owner.ROOT;
+            }
+            try {
+                return Owner.parse(owner);
+            }
+            catch (IllegalArgumentException ex) {
+                throw new InvalidBdusConfigurationException("bdus.fuse.owner", owner,
+                        "user[:group], each a name in /etc/passwd and /etc/group or a number (" + ex.getMessage()
+                                + ")",
+                        "Set 'bdus.fuse.owner' to an existing user, e.g. 'bdus' or '1000:1000', or remove it so "
+                                + "that only root may open the FUSE files.");
+            }
         }
 
         /**

@@ -35,6 +35,8 @@ public class BdusProperties {
      */
     private Map<String, Device> devices = new LinkedHashMap<>();
 
+    private final Fuse fuse = new Fuse();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -65,6 +67,10 @@ public class BdusProperties {
 
     public void setDevices(Map<String, Device> devices) {
         this.devices = devices;
+    }
+
+    public Fuse getFuse() {
+        return this.fuse;
     }
 
     /**
@@ -100,6 +106,28 @@ public class BdusProperties {
          */
         public String value() {
             return this.value;
+        }
+
+    }
+
+    /**
+     * The fuse-loop transport.
+     */
+    public static class Fuse {
+
+        /**
+         * User (and optionally group) besides root that may open the FUSE files behind the
+         * loop devices and list their directory, as user[:group] by name or number. When not
+         * set, only root may. The loop devices keep their usual node permissions either way.
+         */
+        private String owner;
+
+        public String getOwner() {
+            return this.owner;
+        }
+
+        public void setOwner(String owner) {
+            this.owner = owner;
         }
 
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.bdus.device.DeviceState;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.linux.Owner;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
@@ -45,6 +46,26 @@ class BdusAutoConfigurationTests {
             assertThat(context.getBean(FuseLoopTransport.class).stateDirectory())
                 .hasToString("/tmp/bdus-state/fuse-loop");
             assertThat(context.getBean(BdusDevices.class).devices()).isEmpty();
+        });
+    }
+
+    @Test
+    void fuseOwnerIsRootUnlessConfigured() {
+        this.runner.run((context) -> assertThat(context.getBean(FuseLoopTransport.class).owner())
+            .isEqualTo(Owner.ROOT));
+        this.runner.withPropertyValues("bdus.fuse.owner=65534:100")
+            .run((context) -> assertThat(context.getBean(FuseLoopTransport.class).owner())
+                .isEqualTo(new Owner(65534, 100)));
+    }
+
+    @Test
+    void unknownFuseOwnerFailsNamingTheProperty() {
+        this.runner.withPropertyValues("bdus.fuse.owner=no-such-user-here").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause()
+                .isInstanceOf(InvalidBdusConfigurationException.class)
+                .hasMessageContaining("bdus.fuse.owner")
+                .hasMessageContaining("no-such-user-here");
         });
     }
 
