@@ -1,5 +1,6 @@
 package io.bdus.device;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,8 @@ final class DriverErrorLog {
 
     private final AtomicLong inWindow = new AtomicLong();
 
+    private final AtomicBoolean underfilledLogged = new AtomicBoolean();
+
     DriverErrorLog(String device) {
         this.device = device;
     }
@@ -40,6 +43,16 @@ final class DriverErrorLog {
         if (n <= BURST) {
             logger.warn("Device '{}': driver failed {} at offset {}; the client gets errno {}", this.device,
                     operation, offset, errno, failure);
+        }
+    }
+
+    /** A read the driver returned from without filling its buffer: logged once per device. */
+    void underfilledRead(long offset, long length, int unfilled) {
+        if (!this.underfilledLogged.getAndSet(true)) {
+            logger.error("Device '{}': the driver returned from a read of {} bytes at offset {} leaving {} bytes of "
+                    + "the buffer unfilled; such reads fail with EIO (the buffer would hand the client stale data). "
+                    + "A driver must fill the buffer from its position to its limit (logged once)", this.device,
+                    length, offset, unfilled);
         }
     }
 }

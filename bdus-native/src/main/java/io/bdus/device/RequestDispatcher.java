@@ -108,7 +108,14 @@ final class RequestDispatcher implements RequestHandler {
             this.serial.lock();
         }
         try {
+            ByteBuffer payload = request.payload();
+            int end = (payload != null) ? payload.limit() : 0;
             call(this.driver, request, operation);
+            if (operation == Operation.READ && payload.position() != end) {
+                // Sending the reply would give the client stale bytes of earlier requests.
+                this.errorLog.underfilledRead(request.offset(), request.length(), end - payload.position());
+                return Errno.EIO;
+            }
             return 0;
         }
         catch (BlockDriverException ex) {
@@ -139,7 +146,7 @@ final class RequestDispatcher implements RequestHandler {
             case DISCARD -> driver.discard(request.offset(), request.length());
             case SECURE_ERASE -> driver.secureErase(request.offset(), request.length());
             case IOCTL -> {
-                int result = driver.ioctl(request.ioctlCommand(), payload);
+                int result = driver.ioctl(request.ioctlCommand(), payload, request.ioctlCallerMayWrite());
                 if (result < 0) {
                     throw new BlockDriverException(Errno.EIO, "ioctl returned " + result);
                 }

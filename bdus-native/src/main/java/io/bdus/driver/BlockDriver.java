@@ -23,6 +23,9 @@ public interface BlockDriver {
 
     /**
      * Fills {@code buffer} (from its position to its limit) with the data at {@code offset}.
+     * On return the buffer's position must have reached its limit, as relative {@code put}s
+     * leave it (after absolute puts, set it); a read that leaves any of the buffer unfilled
+     * fails with EIO, so that no client ever sees stale bytes of an earlier request.
      */
     void read(ByteBuffer buffer, long offset) throws IOException;
 
@@ -66,6 +69,18 @@ public interface BlockDriver {
      */
     default int ioctl(int command, ByteBuffer argument) throws IOException {
         throw unsupported(Operation.IOCTL);
+    }
+
+    /**
+     * Handles an ioctl like {@link #ioctl(int, ByteBuffer)}, knowing whether the process that
+     * issued it opened the block device for writing. Ioctls that change the device or its
+     * data should refuse callers that did not (throw {@link BlockDriverException} with
+     * {@link Errno#EBADF} or {@link Errno#EPERM}); the kernel already refuses ioctls whose
+     * number says they carry input from such callers. Calls {@link #ioctl(int, ByteBuffer)}
+     * by default; override either.
+     */
+    default int ioctl(int command, ByteBuffer argument, boolean callerMayWrite) throws IOException {
+        return ioctl(command, argument);
     }
 
     /** Called once before the device is created or this driver takes it over. */

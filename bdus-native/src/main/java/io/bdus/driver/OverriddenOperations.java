@@ -20,6 +20,7 @@ final class OverriddenOperations {
             addIfOverridden(supported, type, Operation.DISCARD, "discard", long.class, long.class);
             addIfOverridden(supported, type, Operation.SECURE_ERASE, "secureErase", long.class, long.class);
             addIfOverridden(supported, type, Operation.IOCTL, "ioctl", int.class, ByteBuffer.class);
+            addIfOverridden(supported, type, Operation.IOCTL, "ioctl", int.class, ByteBuffer.class, boolean.class);
             return Set.copyOf(supported);
         }
     };

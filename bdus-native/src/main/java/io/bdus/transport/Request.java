@@ -24,6 +24,8 @@ public final class Request {
 
     private int ioctlResult;
 
+    private boolean ioctlCallerMayWrite;
+
     /** Sets a read, write or FUA write whose payload lies between the buffer's position and limit. */
     public Request set(Operation operation, long offset, ByteBuffer payload) {
         return set(operation, offset, payload.remaining(), payload, false);
@@ -38,13 +40,18 @@ public final class Request {
         this.mayUnmap = mayUnmap;
         this.ioctlCommand = 0;
         this.ioctlResult = 0;
+        this.ioctlCallerMayWrite = false;
         return this;
     }
 
-    /** Sets an ioctl whose argument buffer holds the data the command's size bits describe. */
-    public Request setIoctl(int command, ByteBuffer argument) {
+    /**
+     * Sets an ioctl whose argument buffer holds the data the command's size bits describe;
+     * {@code callerMayWrite} says whether its caller opened the block device for writing.
+     */
+    public Request setIoctl(int command, ByteBuffer argument, boolean callerMayWrite) {
         set(Operation.IOCTL, 0, argument == null ? 0 : argument.remaining(), argument, false);
         this.ioctlCommand = command;
+        this.ioctlCallerMayWrite = callerMayWrite;
         return this;
     }
 
@@ -73,6 +80,11 @@ public final class Request {
 
     public int ioctlCommand() {
         return this.ioctlCommand;
+    }
+
+    /** For an ioctl: whether its caller opened the block device for writing. */
+    public boolean ioctlCallerMayWrite() {
+        return this.ioctlCallerMayWrite;
     }
 
     /** The driver's non-negative return value for an ioctl. */

@@ -3,6 +3,7 @@ package io.bdus.integration;
 import static io.bdus.testing.AlignedBuffers.ALIGNMENT;
 import static io.bdus.integration.DirectIo.aligned;
 import static io.bdus.integration.DirectIo.openDirect;
+import static io.bdus.integration.DirectIo.readBack;
 import static io.bdus.integration.DirectIo.readFully;
 import static io.bdus.integration.DirectIo.writeFully;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.device.DeviceState;
+import io.bdus.driver.BlockDriver;
 import io.bdus.driver.BlockDriverException;
 import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
@@ -192,6 +194,36 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
         assertThat(this.device.stats().of(Operation.READ).errors()).isPositive();
         assertThat(this.device.stats().of(Operation.WRITE).errors()).isPositive();
+    }
+
+    @Test
+    void aReadTheDriverLeavesUnfilledFailsInsteadOfShowingStaleBytes() throws Exception {
+        long secret = 1 << 20;
+        long lazy = 2 << 20;
+        BlockDriver driver = new BlockDriver() {
+            @Override
+            public void read(ByteBuffer buffer, long offset) {
+                if (offset >= lazy && offset < lazy + (1 << 20)) {
+                    // returns without touching the buffer: it still holds whatever came before
+                    return;
+                }
+                byte value = (offset >= secret && offset < lazy) ? (byte) 0xA5 : 0;
+                while (buffer.hasRemaining()) {
+                    buffer.put(value);
+                }
+            }
+        };
+        this.device = HostDevices.start(DeviceSpec.builder("lazy", SIZE).maxConcurrentRequests(1).build(), driver);
+        try (FileChannel channel = openDirect(this.device.path())) {
+            assertThat(readBack(channel, secret, 4096)).containsOnly((byte) 0xA5);
+            ByteBuffer stale = aligned(4096);
+            org.assertj.core.api.Assertions.assertThatIOException()
+                .isThrownBy(() -> readFully(channel, stale, lazy))
+                .withMessageContaining("Input/output error");
+            assertThat(readBack(channel, 0, 4096)).containsOnly((byte) 0);
+        }
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+        assertThat(this.device.stats().of(Operation.READ).errors()).isPositive();
     }
 
     @SuppressWarnings("unchecked")

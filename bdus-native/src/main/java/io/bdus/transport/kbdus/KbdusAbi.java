@@ -13,7 +13,7 @@ final class KbdusAbi {
 
     static final int VERSION_MAJOR = 1;
 
-    static final int VERSION_MINOR = 0;
+    static final int VERSION_MINOR = 1;
 
     static final int SLOT_SIZE = 64;
 
@@ -87,6 +87,10 @@ final class KbdusAbi {
 
     static final int MAX_IOCTL_SIZE = 1 << 14;
 
+    // arg64 of an IOCTL item: how the caller opened the block device
+    static final int OPENER_READ = 1;
+    static final int OPENER_WRITE = 1 << 1;
+
     // ioctl numbers: asm-generic/ioctl.h encoding, type 0xbd
     static final long IOCTL_GET_VERSION = ior(0, VERSION_SIZE);
     static final long IOCTL_CREATE_DEVICE = iowr(1, DEVICE_AND_FD_CONFIG_SIZE);
@@ -104,9 +108,11 @@ final class KbdusAbi {
 
     private static final int TYPE = 0xbd;
 
-    private static final int WRITE = 1;
+    /** {@code _IOC_WRITE}: the caller passes input (asm-generic/ioctl.h). */
+    static final int IOC_WRITE = 1;
 
-    private static final int READ = 2;
+    /** {@code _IOC_READ}: the caller gets output. */
+    static final int IOC_READ = 2;
 
     private KbdusAbi() {
     }
@@ -116,15 +122,15 @@ final class KbdusAbi {
     }
 
     private static long ior(int nr, int size) {
-        return encode(READ, nr, size);
+        return encode(IOC_READ, nr, size);
     }
 
     private static long iow(int nr, int size) {
-        return encode(WRITE, nr, size);
+        return encode(IOC_WRITE, nr, size);
     }
 
     private static long iowr(int nr, int size) {
-        return encode(READ | WRITE, nr, size);
+        return encode(IOC_READ | IOC_WRITE, nr, size);
     }
 
     /** {@code _IOC(dir, type, nr, size)}: dir in bits 30-31, size 16-29, type 8-15, nr 0-7. */

@@ -96,12 +96,30 @@ final class KbdusChannel implements RequestChannel {
             case ITEM_FLUSH -> r.set(Operation.FLUSH, 0, 0, null, false);
             case ITEM_DISCARD -> r.set(Operation.DISCARD, offset, arg32, null, false);
             case ITEM_SECURE_ERASE -> r.set(Operation.SECURE_ERASE, offset, arg32, null, false);
-            case ITEM_IOCTL -> r.setIoctl(arg32, payload(ioctlSize(arg32)));
+            case ITEM_IOCTL -> r.setIoctl(arg32, ioctlArgument(arg32), (offset & OPENER_WRITE) != 0);
             default -> {
                 return Errno.EOPNOTSUPP;
             }
         }
         return handler.handle(r);
+    }
+
+    /**
+     * The argument buffer of an ioctl. Without input from the caller it is zeroed: whatever
+     * the driver leaves unwritten is copied back to the caller and must not be stale data.
+     */
+    private ByteBuffer ioctlArgument(int command) {
+        ByteBuffer argument = payload(ioctlSize(command));
+        if ((command >>> 30 & IOC_WRITE) == 0) {
+            int i = 0;
+            for (; i + Long.BYTES <= argument.limit(); i += Long.BYTES) {
+                argument.putLong(i, 0);
+            }
+            for (; i < argument.limit(); i++) {
+                argument.put(i, (byte) 0);
+            }
+        }
+        return argument;
     }
 
     /** {@code _IOC_SIZE(command)}: bits 16-29. */
