@@ -266,7 +266,9 @@ public final class BlockDevice implements AutoCloseable {
      * flight (holding new ones back), flushes and terminates the current driver, and resumes
      * with {@code next}. A different instance is initialized before the pause, so the pause
      * stays short; the same instance is terminated and initialized again during it. If the
-     * current driver cannot flush, it stays in place and this throws.
+     * current driver cannot flush, or a different {@code next} fails to initialize, the
+     * current driver stays in place and this throws. The same instance that fails to start
+     * again is retried, requests held back, until the timeout; then the device fails.
      *
      * @throws IllegalArgumentException if {@code next} lacks an operation the device advertises
      */
@@ -296,16 +298,21 @@ public final class BlockDevice implements AutoCloseable {
             }
             throw ex;
         }
+        IOException restartFailure = null;
         try {
             if (sameInstance) {
                 terminateQuietly(previous);
-                next.initialize(info(nextGeneration));
+                restartFailure = reinitialize(next, info(nextGeneration), timeout);
             }
         }
         finally {
             this.generation = nextGeneration;
             this.dispatcher.resume(next);
             this.state = DeviceState.AVAILABLE;
+        }
+        if (restartFailure != null) {
+            fail(restartFailure);
+            throw restartFailure;
         }
         if (!sameInstance) {
             terminateQuietly(previous);
@@ -314,6 +321,38 @@ public final class BlockDevice implements AutoCloseable {
                 next.getClass().getName(), nextGeneration);
         next.onDeviceAvailable(info(nextGeneration));
         this.listeners.forEach(listener -> listener.replaced(this, nextGeneration));
+    }
+
+    /**
+     * Initializes a driver that was just terminated, retrying while requests are held back:
+     * there is no other driver to fall back to.
+     * @return null, or why the driver still could not start when the timeout ran out
+     */
+    private IOException reinitialize(BlockDriver driver, DeviceInfo info, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 50;
+        while (true) {
+            try {
+                driver.initialize(info);
+                return null;
+            }
+            catch (Exception ex) {
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
+                    return new IOException("Driver " + driver.getClass().getName() + " of '" + name()
+                            + "' did not start again within " + timeout + ": " + ex.getMessage(), ex);
+                }
+                logger.warn("Device '{}': driver {} failed to start again ({}); retrying in {} ms", name(),
+                        driver.getClass().getName(), ex.toString(), pause);
+            }
+            try {
+                Thread.sleep(pause);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return new IOException("Interrupted while restarting the driver of '" + name() + "'", ex);
+            }
+            pause = Math.min(pause * 2, 1000);
+        }
     }
 
     /** Holds requests back and flushes {@code driver}; on failure requests flow to it again. */

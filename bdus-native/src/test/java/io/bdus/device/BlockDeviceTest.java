@@ -127,6 +127,7 @@ class BlockDeviceTest {
                 Thread.currentThread().interrupt();
             }
             inside.decrementAndGet();
+            buffer.position(buffer.limit());
         };
         this.device = start(driver, spec().build());
         List<CompletableFuture<Integer>> results = new ArrayList<>();
@@ -209,6 +210,70 @@ class BlockDeviceTest {
         assertThat(this.transport.call(Operation.READ, 0, back)).isZero();
         assertThat(back.get(0)).isEqualTo((byte) 5);
         assertThat(this.device.driver()).isSameAs(driver);
+    }
+
+    @Test
+    void readsTheDriverLeavesPartlyUnfilledFailWithEio() throws Exception {
+        BlockDriver lazy = (buffer, offset) -> {
+            // fills only the first half, with an absolute put that does not move the position
+            for (int i = 0; i < buffer.remaining() / 2; i++) {
+                buffer.put(buffer.position() + i, (byte) 1);
+            }
+            if (offset == 4096) {
+                buffer.position(buffer.position() + buffer.remaining() / 2);
+            }
+            if (offset == 8192) {
+                buffer.limit(buffer.position());
+            }
+        };
+        this.device = start(lazy, spec().build());
+        assertThat(this.transport.call(Operation.READ, 0, ByteBuffer.allocate(4096))).isEqualTo(Errno.EIO);
+        assertThat(this.transport.call(Operation.READ, 4096, ByteBuffer.allocate(4096))).isEqualTo(Errno.EIO);
+        assertThat(this.transport.call(Operation.READ, 8192, ByteBuffer.allocate(4096))).isEqualTo(Errno.EIO);
+        assertThat(this.device.stats().of(Operation.READ).errors()).isEqualTo(3);
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+    }
+
+    @Test
+    void aReplacementThatFailsToStartLeavesTheCurrentDriverServing() throws Exception {
+        RamDiskDriver current = new RamDiskDriver(SIZE);
+        this.device = start(current, spec().build());
+        this.transport.call(Operation.WRITE, 0, ByteBuffer.wrap(new byte[512]).put(0, (byte) 9));
+        RamDiskDriver broken = new RamDiskDriver(SIZE) {
+            @Override
+            public void initialize(io.bdus.driver.DeviceInfo info) throws IOException {
+                throw new IOException("backend unreachable");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatIOException()
+            .isThrownBy(() -> this.device.replaceDriver(broken, TIMEOUT))
+            .withMessageContaining("backend unreachable");
+        assertThat(this.device.driver()).isSameAs(current);
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+        assertThat(this.device.generation()).isZero();
+        ByteBuffer back = ByteBuffer.allocate(512);
+        assertThat(this.transport.call(Operation.READ, 0, back)).isZero();
+        assertThat(back.get(0)).isEqualTo((byte) 9);
+    }
+
+    @Test
+    void theSameInstanceIsStartedAgainUntilItSucceeds() throws Exception {
+        AtomicInteger starts = new AtomicInteger();
+        RamDiskDriver flaky = new RamDiskDriver(SIZE) {
+            @Override
+            public void initialize(io.bdus.driver.DeviceInfo info) throws IOException {
+                // the first start succeeds, the next two fail, then it works again
+                int n = starts.incrementAndGet();
+                if (n == 2 || n == 3) {
+                    throw new IOException("not yet");
+                }
+            }
+        };
+        this.device = start(flaky, spec().build());
+        this.device.replaceDriver(flaky, TIMEOUT);
+        assertThat(starts).hasValue(4);
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+        assertThat(this.transport.call(Operation.READ, 0, ByteBuffer.allocate(512))).isZero();
     }
 
     @Test

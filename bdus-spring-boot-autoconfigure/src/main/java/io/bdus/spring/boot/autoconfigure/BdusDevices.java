@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -16,12 +17,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 
 import io.bdus.device.BlockDevice;
+import io.bdus.device.DeviceInUseException;
 import io.bdus.device.DeviceListener;
 import io.bdus.device.DeviceStartException;
 import io.bdus.device.DeviceState;
 import io.bdus.device.RequestObserver;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.Operation;
+import io.bdus.linux.BlockDeviceUsers;
 import io.bdus.transport.Transport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -356,6 +359,11 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
                     + "tearing it down despite keep-on-shutdown", managed.name(), device.transportName(),
                     device.spec().recoverable() ? "" : " (it is not recoverable)"));
         }
+        List<String> users = BlockDeviceUsers.of(device.path());
+        if (!users.isEmpty()) {
+            logger.warn(String.format("bdus device '%s' at %s goes away while still in use (%s): unmount it before "
+                    + "stopping the application", managed.name(), device.path(), String.join("; ", users)));
+        }
         flushAndStop(managed, device, timeout);
     }
 
@@ -443,25 +451,43 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
     /**
      * Stops serving a device. A device whose transport can keep it (a recoverable kbdus
      * device) is left in place with its queued requests, and the next start of the
-     * application attaches to it; others (fuse-loop) are flushed and torn down.
+     * application attaches to it; others (fuse-loop) are flushed and torn down, which is
+     * refused while the block device is mounted or open unless {@code force} is set.
      * @param name the device name
+     * @param force whether to tear down a device that cannot be kept even while it is in
+     * use
      * @return what happened, in one sentence
+     * @throws DeviceInUseException if the device would be torn down under its users and
+     * {@code force} is not set
      * @throws IllegalStateException if the device does not serve
      */
-    public String detach(String name) {
+    public String detach(String name, boolean force) {
         ManagedDevice managed = managed(name);
         synchronized (managed) {
             BlockDevice device = running(name);
-            managed.detached();
             if (device.canDetach()) {
+                managed.detached();
                 String handle = detachAndRecord(managed, device, this.shutdownTimeout);
                 return "Device '" + name + "' left in place without a driver (handle " + handle
                         + "); the next start of the application attaches to it";
             }
+            String cannotKeep = "the " + device.transportName() + " transport cannot leave "
+                    + (device.spec().recoverable() ? "a" : "a non-recoverable") + " device without a driver";
+            List<String> users = BlockDeviceUsers.of(device.path());
+            if (!users.isEmpty()) {
+                if (!force) {
+                    throw new DeviceInUseException(name, device.path(), users,
+                            cannotKeep + ", so detaching would tear it down and fail their I/O",
+                            "Unmount it and stop the processes using it, then detach again; or repeat the action "
+                                    + "with \"force\": true to tear it down anyway.");
+                }
+                logger.warn(String.format("bdus device '%s' at %s: forced detach tears it down while in use (%s)",
+                        name, device.path(), String.join("; ", users)));
+            }
+            managed.detached();
             flushAndStop(managed, device, this.shutdownTimeout);
-            return "The " + device.transportName() + " transport cannot leave "
-                    + (device.spec().recoverable() ? "" : "a non-recoverable ")
-                    + "device without a driver; device '" + name + "' was flushed and torn down";
+            return cannotKeep.substring(0, 1).toUpperCase(Locale.ROOT) + cannotKeep.substring(1) + "; device '"
+                    + name + "' was flushed and torn down";
         }
     }
 

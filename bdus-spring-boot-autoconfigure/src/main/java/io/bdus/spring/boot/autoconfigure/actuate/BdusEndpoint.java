@@ -55,7 +55,7 @@ public class BdusEndpoint {
 
     @WriteOperation
     public WebEndpointResponse<ActionResult> perform(@Selector String device, String action,
-            @Nullable String driver) {
+            @Nullable String driver, @Nullable Boolean force) {
         ManagedDevice managed = this.devices.device(device);
         if (managed == null) {
             return new WebEndpointResponse<>(ActionResult.error(device, action, "No device named '" + device
@@ -70,6 +70,11 @@ public class BdusEndpoint {
                     ActionResult.error(device, action, "'driver' applies to the replace action only"),
                     WebEndpointResponse.STATUS_BAD_REQUEST);
         }
+        if (force != null && !"detach".equals(action)) {
+            return new WebEndpointResponse<>(
+                    ActionResult.error(device, action, "'force' applies to the detach action only"),
+                    WebEndpointResponse.STATUS_BAD_REQUEST);
+        }
         try {
             String message = switch (action) {
                 case "flush" -> {
@@ -77,11 +82,11 @@ public class BdusEndpoint {
                     yield "Flushed";
                 }
                 case "replace" -> {
-                    this.devices.replace(device, driver);
+                    replace(managed, driver);
                     yield "Driver bean '" + managed.driverBean() + "' took over (generation " + managed.generation()
                             + ")";
                 }
-                default -> this.devices.detach(device);
+                default -> this.devices.detach(device, Boolean.TRUE.equals(force));
             };
             return new WebEndpointResponse<>(ActionResult.done(managed, action, message));
         }
@@ -95,6 +100,19 @@ public class BdusEndpoint {
         catch (IOException ex) {
             return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()),
                     WebEndpointResponse.STATUS_INTERNAL_SERVER_ERROR);
+        }
+    }
+
+    /** A replacement that fails leaves the current driver serving: say so, as a conflict. */
+    private void replace(ManagedDevice managed, @Nullable String driver) {
+        String serving = managed.driverBean();
+        int generation = managed.generation();
+        try {
+            this.devices.replace(managed.name(), driver);
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException(ex.getMessage() + "; driver bean '" + serving
+                    + "' keeps serving device '" + managed.name() + "' (generation " + generation + ")", ex);
         }
     }
 

@@ -101,7 +101,7 @@ class BdusEndpointTests {
     void unknownActionIsABadRequestListingAllowedActions() {
         this.runner.run((context) -> {
             WebEndpointResponse<ActionResult> response = context.getBean(BdusEndpoint.class)
-                .perform("disk0", "reboot", null);
+                .perform("disk0", "reboot", null, null);
             assertThat(response.getStatus()).isEqualTo(400);
             assertThat(response.getBody().message())
                 .isEqualTo("Unknown action 'reboot'; allowed actions: flush, replace, detach");
@@ -111,7 +111,7 @@ class BdusEndpointTests {
     @Test
     void unknownDeviceIsNotFound() {
         this.runner.run((context) -> assertThat(
-                context.getBean(BdusEndpoint.class).perform("nope", "flush", null).getStatus())
+                context.getBean(BdusEndpoint.class).perform("nope", "flush", null, null).getStatus())
             .isEqualTo(404));
     }
 
@@ -123,32 +123,32 @@ class BdusEndpointTests {
             byte[] block = new byte[512];
             block[7] = 7;
             device.write(0, block);
-            assertThat(endpoint.perform("disk0", "flush", null).getStatus()).isEqualTo(200);
+            assertThat(endpoint.perform("disk0", "flush", null, null).getStatus()).isEqualTo(200);
 
-            WebEndpointResponse<ActionResult> replaced = endpoint.perform("disk0", "replace", null);
+            WebEndpointResponse<ActionResult> replaced = endpoint.perform("disk0", "replace", null, null);
             assertThat(replaced.getStatus()).isEqualTo(200);
             assertThat(replaced.getBody().generation()).isEqualTo(1);
             assertThat(replaced.getBody().driver()).isEqualTo("ram");
             assertThat(device.read(0, 512)).isEqualTo(block);
 
-            WebEndpointResponse<ActionResult> other = endpoint.perform("disk0", "replace", "scratch");
+            WebEndpointResponse<ActionResult> other = endpoint.perform("disk0", "replace", "scratch", null);
             assertThat(other.getStatus()).isEqualTo(200);
             assertThat(other.getBody().driver()).isEqualTo("scratch");
             assertThat(other.getBody().generation()).isEqualTo(2);
 
-            WebEndpointResponse<ActionResult> missing = endpoint.perform("disk0", "replace", "nope");
+            WebEndpointResponse<ActionResult> missing = endpoint.perform("disk0", "replace", "nope", null);
             assertThat(missing.getStatus()).isEqualTo(400);
             assertThat(missing.getBody().message()).contains("No BlockDriver bean named 'nope'");
 
-            assertThat(endpoint.perform("disk0", "flush", "scratch").getStatus()).isEqualTo(400);
+            assertThat(endpoint.perform("disk0", "flush", "scratch", null).getStatus()).isEqualTo(400);
 
-            WebEndpointResponse<ActionResult> detached = endpoint.perform("disk0", "detach", null);
+            WebEndpointResponse<ActionResult> detached = endpoint.perform("disk0", "detach", null, null);
             assertThat(detached.getStatus()).isEqualTo(200);
             assertThat(detached.getBody().state()).isEqualTo("STOPPED");
             assertThat(detached.getBody().message()).contains("fuse-loop transport cannot leave a non-recoverable device without a driver")
                 .contains("flushed and torn down");
             assertThat(device.isClosed()).isTrue();
-            assertThat(endpoint.perform("disk0", "flush", null).getStatus()).isEqualTo(409);
+            assertThat(endpoint.perform("disk0", "flush", null, null).getStatus()).isEqualTo(409);
         });
     }
 
@@ -164,7 +164,7 @@ class BdusEndpointTests {
                     "management.endpoints.web.exposure.include=bdus");
         recoverable.run((context) -> {
                 WebEndpointResponse<ActionResult> detached = context.getBean(BdusEndpoint.class)
-                    .perform("disk0", "detach", null);
+                    .perform("disk0", "detach", null, null);
                 assertThat(detached.getStatus()).isEqualTo(200);
                 assertThat(detached.getBody().state()).isEqualTo("DETACHED");
                 assertThat(detached.getBody().message())

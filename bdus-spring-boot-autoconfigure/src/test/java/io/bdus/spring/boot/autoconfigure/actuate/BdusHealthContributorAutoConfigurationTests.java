@@ -47,7 +47,7 @@ class BdusHealthContributorAutoConfigurationTests {
             assertThat(health.getDetails()).containsEntry("path", "/dev/fake-disk0")
                 .containsEntry("state", "AVAILABLE")
                 .containsEntry("driver", "ram");
-            context.getBean(BdusDevices.class).detach("disk0");
+            context.getBean(BdusDevices.class).detach("disk0", false);
             Health down = ((HealthIndicator) contributor).health();
             assertThat(down.getStatus()).isEqualTo(Status.DOWN);
             assertThat(down.getDetails()).containsEntry("state", "STOPPED")
