@@ -379,6 +379,15 @@ public final class BlockDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #attach} takes to serve this device again, from this or another process,
+     * once it is detached or its process died; {@code null} if it cannot outlive its driver.
+     */
+    public String handle() {
+        TransportDevice device = this.transportDevice;
+        return (device != null) ? device.handle() : null;
+    }
+
     /** Whether {@link #detach} can leave this device in place for a later {@link #attach}. */
     public boolean canDetach() {
         TransportDevice device = this.transportDevice;
@@ -400,7 +409,7 @@ public final class BlockDevice implements AutoCloseable {
         }
         BlockDriver driver = this.dispatcher.driver();
         this.state = DeviceState.STOPPING;
-        String handle = this.transportDevice.detach();
+        String handle = this.transportDevice.detach(timeout);
         joinWorkers(timeout);
         if (this.capabilities.contains(Operation.FLUSH)) {
             try {
@@ -449,11 +458,12 @@ public final class BlockDevice implements AutoCloseable {
     }
 
     private void closeTransport(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         TransportDevice device = this.transportDevice;
         if (device != null) {
-            device.close();
+            device.close(timeout);
         }
-        joinWorkers(timeout);
+        joinWorkers(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     private void joinWorkers(Duration timeout) {

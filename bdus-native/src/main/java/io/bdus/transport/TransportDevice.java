@@ -26,6 +26,14 @@ public interface TransportDevice extends AutoCloseable {
     String path();
 
     /**
+     * What {@link Transport#attach} would take to serve this device again (kbdus: its id),
+     * or {@code null} when the device cannot outlive its driver.
+     */
+    default String handle() {
+        return null;
+    }
+
+    /**
      * Whether {@link #detach} can leave this device in place for a later
      * {@link Transport#attach} (kbdus, recoverable devices).
      */
@@ -45,9 +53,26 @@ public interface TransportDevice extends AutoCloseable {
     }
 
     /**
+     * Like {@link #detach()}, waiting at most {@code timeout} for serving threads to leave the
+     * driver; resources they might still touch are released only once they have.
+     */
+    default String detach(Duration timeout) {
+        return detach();
+    }
+
+    /**
      * Tears the device down: clients see it go away, pending requests are answered or
      * failed, and every channel's {@link RequestChannel#serve} returns. Idempotent.
      */
     @Override
     void close();
+
+    /**
+     * Like {@link #close()}, returning within about {@code timeout} even if a driver call
+     * never returns: resources a serving thread might still touch (buffers, descriptors)
+     * are then released only once it has left the driver.
+     */
+    default void close(Duration timeout) {
+        close();
+    }
 }

@@ -6,15 +6,21 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.bdus.device.DeviceSpec;
+import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
 import io.bdus.linux.LibC;
 import io.bdus.linux.MemoryMapping;
+import io.bdus.transport.DeviceGoneException;
 import io.bdus.transport.RequestChannel;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +37,9 @@ import org.slf4j.LoggerFactory;
 final class KbdusDevice implements TransportDevice {
 
     private static final Logger logger = LoggerFactory.getLogger(KbdusDevice.class);
+
+    /** How long teardown waits for serving threads when no timeout is given. */
+    private static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
     private final int fd;
 
@@ -59,6 +68,8 @@ final class KbdusDevice implements TransportDevice {
     private volatile String path;
 
     private boolean closed;
+
+    private boolean releaseDeferred;
 
     private KbdusDevice(int fd, DeviceSpec spec, Set<Operation> operations, Memory config) {
         this.fd = fd;
@@ -94,9 +105,13 @@ final class KbdusDevice implements TransportDevice {
 
     /**
      * Becomes the driver of existing device {@code id}; a current driver is asked to flush and
-     * go first. Fails if the device's geometry differs from {@code spec}.
+     * go first. The device is left untouched if it does not match {@code spec} (geometry, or
+     * a request type the driver cannot serve).
+     *
+     * @throws DeviceGoneException if there is no device {@code id}
      */
     static KbdusDevice attach(int fd, long id, DeviceSpec spec, Set<Operation> operations) throws IOException {
+        checkMatches(fd, id, spec, operations);
         int channels = Math.min(spec.maxConcurrentRequests(), KbdusTransport.MAX_CHANNELS);
         try (Memory config = new Memory(DEVICE_AND_FD_CONFIG_SIZE)) {
             config.clear(DEVICE_AND_FD_CONFIG_SIZE);
@@ -106,20 +121,69 @@ final class KbdusDevice implements TransportDevice {
                 LibC.ioctl(fd, IOCTL_ATTACH_TO_DEVICE, config);
             }
             catch (LastErrorException ex) {
-                throw new IOException("KBDUS_IOCTL_ATTACH_TO_DEVICE to device " + id + " for '" + spec.name()
-                        + "' failed: errno " + ex.getErrorCode()
-                        + (ex.getErrorCode() == 19 ? " (the device is gone)" : ""), ex);
-            }
-            long size = config.getLong(DC_SIZE);
-            int logical = config.getInt(DC_LOGICAL_BLOCK_SIZE);
-            if (size != spec.size() || logical != spec.logicalBlockSize()) {
-                // The caller closes fd: a recoverable device then waits for a driver that matches it.
-                throw new IOException("kbdus device " + id + " has size " + size + " and logical block size "
-                        + logical + ", but '" + spec.name() + "' is configured with " + spec.size() + " and "
-                        + spec.logicalBlockSize());
+                String message = "KBDUS_IOCTL_ATTACH_TO_DEVICE to device " + id + " for '" + spec.name()
+                        + "' failed: errno " + ex.getErrorCode();
+                if (ex.getErrorCode() == Errno.ENODEV) {
+                    throw new DeviceGoneException(message + " (the device is gone)", ex);
+                }
+                throw new IOException(message, ex);
             }
             return new KbdusDevice(fd, spec, operations, config);
         }
+    }
+
+    /** Compares device {@code id} with what this driver would serve, before taking it over. */
+    private static void checkMatches(int fd, long id, DeviceSpec spec, Set<Operation> operations)
+            throws IOException {
+        try (Memory config = new Memory(DEVICE_CONFIG_SIZE)) {
+            config.clear(DEVICE_CONFIG_SIZE);
+            config.setLong(DC_ID, id);
+            try {
+                LibC.ioctl(fd, IOCTL_GET_DEVICE_CONFIG, config);
+            }
+            catch (LastErrorException ex) {
+                if (ex.getErrorCode() == Errno.ENODEV || ex.getErrorCode() == Errno.EINVAL) {
+                    throw new DeviceGoneException("kbdus device " + id + " does not exist (errno "
+                            + ex.getErrorCode() + ")", ex);
+                }
+                throw new IOException("KBDUS_IOCTL_GET_DEVICE_CONFIG of device " + id + " failed: errno "
+                        + ex.getErrorCode(), ex);
+            }
+            List<String> mismatches = new ArrayList<>();
+            compare(mismatches, "size", config.getLong(DC_SIZE), spec.size());
+            compare(mismatches, "logical block size", config.getInt(DC_LOGICAL_BLOCK_SIZE), spec.logicalBlockSize());
+            compare(mismatches, "read-only", config.getByte(DC_READ_ONLY) != 0, spec.readOnly());
+            Set<Operation> served = servedOperations(config);
+            served.removeAll(operations);
+            if (!served.isEmpty()) {
+                mismatches.add("the device sends " + served + ", which the driver does not support");
+            }
+            if (!mismatches.isEmpty()) {
+                throw new IOException("kbdus device " + id + " does not match device '" + spec.name() + "': "
+                        + String.join("; ", mismatches));
+            }
+        }
+    }
+
+    private static void compare(List<String> mismatches, String what, Object device, Object configured) {
+        if (!device.equals(configured)) {
+            mismatches.add(what + " is " + device + " on the device but " + configured + " in the configuration");
+        }
+    }
+
+    /** The request types device config {@code config} sends to its driver. */
+    private static Set<Operation> servedOperations(Pointer config) {
+        Map<Integer, Operation> flags = Map.of(DC_SUPPORTS_WRITE, Operation.WRITE, DC_SUPPORTS_WRITE_ZEROES,
+                Operation.WRITE_ZEROES, DC_SUPPORTS_FUA_WRITE, Operation.FUA_WRITE, DC_SUPPORTS_FLUSH, Operation.FLUSH,
+                DC_SUPPORTS_DISCARD, Operation.DISCARD, DC_SUPPORTS_SECURE_ERASE, Operation.SECURE_ERASE,
+                DC_SUPPORTS_IOCTL, Operation.IOCTL);
+        Set<Operation> operations = EnumSet.noneOf(Operation.class);
+        flags.forEach((offset, operation) -> {
+            if (config.getByte(offset) != 0) {
+                operations.add(operation);
+            }
+        });
+        return operations;
     }
 
     /** Fills a {@code struct kbdus_device_and_fd_config} for CREATE_DEVICE. */
@@ -189,10 +253,6 @@ final class KbdusDevice implements TransportDevice {
         this.available.countDown();
     }
 
-    void channelDone() {
-        this.channelsDone.countDown();
-    }
-
     @Override
     public String activate(Duration timeout) throws IOException {
         try {
@@ -226,52 +286,69 @@ final class KbdusDevice implements TransportDevice {
         return this.spec.recoverable();
     }
 
+    @Override
+    public String handle() {
+        return this.spec.recoverable() ? Long.toString(this.id) : null;
+    }
+
     /**
      * Asks to stop without destroying: the recoverable device keeps its queued requests for
      * the next driver, channels receive TERMINATE and return, then the fd is released.
      */
     @Override
-    public synchronized String detach() {
+    public String detach() {
+        return detach(DEFAULT_GRACE);
+    }
+
+    @Override
+    public synchronized String detach(Duration timeout) {
         if (!canDetach()) {
             throw new UnsupportedOperationException("kbdus device " + this.id + " is not recoverable");
         }
         if (!this.closed) {
             this.closed = true;
             ioctlQuietly(this.fd, IOCTL_TERMINATE, Pointer.NULL, "terminate");
-            awaitChannels();
-            release();
+            releaseWhenChannelsReturn(timeout, "detaching");
             logger.info("kbdus device {} ({}) detached; it waits for a driver", this.id, this.path);
         }
         return Long.toString(this.id);
     }
 
+    @Override
+    public void close() {
+        close(DEFAULT_GRACE);
+    }
+
     /**
-     * Flushes the device, marks this driver successful and destroys the device; channels
-     * receive TERMINATE and return; then the mapping and the fd are released.
+     * Flushes the device (for at most half of {@code timeout}), marks this driver successful
+     * and destroys the device: pending requests fail, channels receive TERMINATE and return,
+     * then the mapping and the fd are released and the device goes away.
      */
     @Override
-    public synchronized void close() {
+    public synchronized void close(Duration timeout) {
         if (this.closed) {
             return;
         }
         this.closed = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
         int control = -1;
         try (Memory id = new Memory(8)) {
             id.setLong(0, this.id);
             control = KbdusTransport.openControl();
             if (this.path != null) {
-                ioctlQuietly(control, IOCTL_FLUSH_DEVICE, id, "flush");
+                flushWithin(timeout.dividedBy(2));
             }
             ioctlQuietly(this.fd, IOCTL_MARK_AS_SUCCESSFUL, Pointer.NULL, "mark as successful");
             ioctlQuietly(control, IOCTL_TRIGGER_DEVICE_DESTRUCTION, id, "trigger destruction");
-            awaitChannels();
-            release();
-            ioctlQuietly(control, IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED, id, "wait until destroyed");
-            logger.info("kbdus device {} ({}) destroyed", this.id, this.path);
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            if (releaseWhenChannelsReturn(left, "its destruction began")) {
+                ioctlQuietly(control, IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED, id, "wait until destroyed");
+                logger.info("kbdus device {} ({}) destroyed", this.id, this.path);
+            }
         }
         catch (IOException ex) {
             logger.warn("Could not destroy kbdus device {} cleanly; closing its driver", this.id, ex);
-            release();
+            releaseWhenChannelsReturn(Duration.ZERO, "its destruction failed");
         }
         finally {
             if (control >= 0) {
@@ -280,14 +357,82 @@ final class KbdusDevice implements TransportDevice {
         }
     }
 
-    private void awaitChannels() {
-        try {
-            if (this.opened > 0 && !this.channelsDone.await(30, TimeUnit.SECONDS)) {
-                logger.warn("kbdus device {}: channels still busy 30 s after destruction began", this.id);
+    /**
+     * KBDUS_IOCTL_FLUSH_DEVICE waits, uninterruptibly, for the driver to answer the flush:
+     * run it aside so that a driver that never answers cannot hold up the teardown, which
+     * fails the flush by destroying the device.
+     */
+    private void flushWithin(Duration timeout) {
+        Thread flusher = new Thread(() -> {
+            try (Memory id = new Memory(8)) {
+                id.setLong(0, this.id);
+                int control = KbdusTransport.openControl();
+                try {
+                    ioctlQuietly(control, IOCTL_FLUSH_DEVICE, id, "flush");
+                }
+                finally {
+                    LibC.close(control);
+                }
             }
+            catch (IOException ex) {
+                logger.debug("kbdus device {}: flush failed", this.id, ex);
+            }
+        }, "bdus-kbdus-flush-" + this.id);
+        flusher.setDaemon(true);
+        flusher.start();
+        try {
+            flusher.join(Math.max(1, timeout.toMillis()));
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+        if (flusher.isAlive()) {
+            logger.warn("kbdus device {} ({}): its driver did not answer a flush within {}; destroying it without",
+                    this.id, this.path, timeout);
+        }
+    }
+
+    /**
+     * Releases the mapping and the fd once no channel can touch them any more: a channel
+     * thread still inside a driver call holds buffers into the mapping, and would issue its
+     * next ioctl on the fd. Caller holds this object's monitor.
+     *
+     * @return whether they were released now (else the last channel to return releases them)
+     */
+    private boolean releaseWhenChannelsReturn(Duration timeout, String since) {
+        for (int i = this.opened; i < this.channels; i++) {
+            this.channelsDone.countDown();
+        }
+        this.opened = this.channels;
+        try {
+            this.channelsDone.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        if (this.channelsDone.getCount() == 0) {
+            release();
+            return true;
+        }
+        this.releaseDeferred = true;
+        logger.error("kbdus device {} ({}): {} serving thread(s) still inside the driver {} after {}; its memory "
+                + "mapping and driver descriptor stay open until they return (a driver call that never returns keeps "
+                + "them, and the device, forever)", this.id, this.path, this.channelsDone.getCount(), timeout, since);
+        return false;
+    }
+
+    /** A channel's serving thread left it for good. */
+    void channelDone() {
+        this.channelsDone.countDown();
+        if (this.channelsDone.getCount() == 0) {
+            synchronized (this) {
+                if (this.releaseDeferred) {
+                    this.releaseDeferred = false;
+                    release();
+                    logger.info("kbdus device {} ({}): the last serving thread returned; mapping and descriptor "
+                            + "released", this.id, this.path);
+                }
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.bdus.device.DeviceRecords;
 import io.bdus.linux.Owner;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
@@ -53,7 +54,7 @@ public final class BdusAutoConfiguration {
             .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
             .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
         return new BdusDevices(plans, transport, beanFactory, publisher, shutdownTimeout,
-                properties.getStateDir().resolve("devices"));
+                new DeviceRecords(properties.getStateDir().resolve("devices")));
     }
 
     /**

@@ -1,8 +1,6 @@
 package io.bdus.spring.boot.autoconfigure;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,12 +17,15 @@ import java.util.concurrent.ExecutionException;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceInUseException;
 import io.bdus.device.DeviceListener;
+import io.bdus.device.DeviceRecord;
+import io.bdus.device.DeviceRecords;
 import io.bdus.device.DeviceStartException;
 import io.bdus.device.DeviceState;
 import io.bdus.device.RequestObserver;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.Operation;
 import io.bdus.linux.BlockDeviceUsers;
+import io.bdus.transport.DeviceGoneException;
 import io.bdus.transport.Transport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -66,7 +67,7 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
 
     private final Duration shutdownTimeout;
 
-    private final Path handles;
+    private final DeviceRecords records;
 
     private final Map<String, RequestObserver> observers = new ConcurrentHashMap<>();
 
@@ -83,11 +84,12 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
      * @param beanFactory where driver beans come from
      * @param publisher where device events go
      * @param shutdownTimeout time stopping every device may take
-     * @param handles directory where devices left in place at shutdown are recorded, so
-     * that the next start attaches to them
+     * @param records where each device is recorded while it exists, so that the bdus command
+     * line sees it and the next start attaches to a device left in place (or left by a
+     * crash, if recoverable); {@code null} to record nothing
      */
     public BdusDevices(Map<String, DevicePlan> plans, Transport transport, ListableBeanFactory beanFactory,
-            ApplicationEventPublisher publisher, Duration shutdownTimeout, Path handles) {
+            ApplicationEventPublisher publisher, Duration shutdownTimeout, DeviceRecords records) {
         Assert.isTrue(plans.isEmpty() || transport != null, "A transport is needed to serve devices");
         Map<String, ManagedDevice> devices = new LinkedHashMap<>();
         plans.forEach((name, plan) -> devices.put(name, new ManagedDevice(plan, transport.name())));
@@ -96,7 +98,7 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
         this.beanFactory = beanFactory;
         this.publisher = publisher;
         this.shutdownTimeout = shutdownTimeout;
-        this.handles = handles;
+        this.records = records;
     }
 
     /**
@@ -221,7 +223,7 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
         BlockDriver bean = this.beanFactory.getBean(managed.driverBean(), BlockDriver.class);
         BlockDevice device;
         try {
-            device = attachKept(managed, bean);
+            device = attachLeftInPlace(managed, bean);
             if (device == null) {
                 device = BlockDevice.start(managed.spec(), bean, this.transport, START_TIMEOUT,
                         new EventPublishingListener(managed));
@@ -238,35 +240,80 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
                 device.requestObserver(observer);
             }
         }
+        record(DeviceRecord.serving(device, device.handle()));
         logger.info(String.format("bdus device '%s' serving at %s (%s, transport %s, driver bean '%s')",
                 managed.name(), device.path(), sizeText(managed.spec().size()), device.transportName(),
                 managed.driverBean()));
     }
 
-    /** Attaches to the device a previous run left in place, if there is one. */
-    private BlockDevice attachKept(ManagedDevice managed, BlockDriver bean) {
-        Path file = handleFile(managed.name());
-        if (file == null || !Files.isRegularFile(file)) {
+    /**
+     * Attaches to the device a previous run left in place (kept at shutdown, or left by a
+     * process that died), if its record says there is one. A device that is gone meanwhile
+     * is forgotten; one that cannot be attached fails the start, and its record stays.
+     */
+    private BlockDevice attachLeftInPlace(ManagedDevice managed, BlockDriver bean) throws DeviceStartException {
+        DeviceRecord left = findRecord(managed.name());
+        if (left == null) {
+            return null;
+        }
+        if (!left.kept() && left.ownerAlive()) {
+            throw new DeviceStartException("bdus device '" + managed.name() + "' is already served by process "
+                    + left.pid() + " (" + left.path() + ", recorded in "
+                    + this.records.file(left.transport(), left.name())
+                    + "); give this application its own bdus.state-dir or another device name", null);
+        }
+        if (left.handle() == null) {
+            forget(left);
             return null;
         }
         try {
-            String handle = Files.readString(file).trim();
-            Files.delete(file);
-            BlockDevice device = BlockDevice.attach(handle, managed.spec(), bean, this.transport, START_TIMEOUT,
-                    new EventPublishingListener(managed));
-            logger.info(String.format("bdus device '%s': attached to the device a previous run left in place "
-                    + "(handle %s)", managed.name(), handle));
+            BlockDevice device = BlockDevice.attach(left.handle(), managed.spec(), bean, this.transport,
+                    START_TIMEOUT, new EventPublishingListener(managed));
+            logger.info(String.format("bdus device '%s': took over the device %s (%s)", managed.name(),
+                    left.kept() ? "a previous run left in place" : "of process " + left.pid() + ", which ended",
+                    device.path()));
             return device;
         }
-        catch (IOException ex) {
-            logger.warn(String.format("bdus device '%s': could not attach to the device a previous run left in "
-                    + "place (%s); creating a new one", managed.name(), ex.getMessage()));
-            return null;
+        catch (DeviceStartException ex) {
+            if (ex.getCause() instanceof DeviceGoneException) {
+                logger.warn(String.format("bdus device '%s': the device recorded at %s is gone (%s); creating a new "
+                        + "one", managed.name(), left.path(), ex.getCause().getMessage()));
+                forget(left);
+                return null;
+            }
+            throw new KeptDeviceAttachException(managed.name(), left,
+                    this.records.file(left.transport(), left.name()), ex);
         }
     }
 
-    private Path handleFile(String name) {
-        return (this.handles != null) ? this.handles.resolve(this.transport.name() + "-" + name + ".handle") : null;
+    private DeviceRecord findRecord(String name) {
+        return (this.records != null) ? this.records.find(this.transport.name(), name).orElse(null) : null;
+    }
+
+    private void record(DeviceRecord record) {
+        if (this.records == null) {
+            return;
+        }
+        try {
+            this.records.save(record);
+        }
+        catch (IOException ex) {
+            logger.warn(String.format("bdus device '%s': cannot record it in %s: %s", record.name(),
+                    this.records.directory(), ex.getMessage()));
+        }
+    }
+
+    private void forget(DeviceRecord record) {
+        if (this.records == null) {
+            return;
+        }
+        try {
+            this.records.delete(record.transport(), record.name());
+        }
+        catch (IOException ex) {
+            logger.warn(String.format("bdus device '%s': cannot delete its record in %s: %s", record.name(),
+                    this.records.directory(), ex.getMessage()));
+        }
     }
 
     private void startKeepAlive() {
@@ -377,22 +424,17 @@ public class BdusDevices implements SmartLifecycle, DisposableBean {
             }
         }
         device.stop(timeout);
+        forget(DeviceRecord.serving(device, null));
     }
 
     /** Leaves the device in place and records its handle for the next start. */
     private String detachAndRecord(ManagedDevice managed, BlockDevice device, Duration timeout) {
         String handle = device.detach(timeout);
-        Path file = handleFile(managed.name());
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, handle + "\n");
-            logger.info(String.format("bdus device '%s' at %s left in place (handle %s, recorded in %s)",
-                    managed.name(), device.path(), handle, file));
-        }
-        catch (IOException ex) {
-            logger.warn(String.format("bdus device '%s' at %s left in place with handle %s, but recording it in %s "
-                    + "failed: %s", managed.name(), device.path(), handle, file, ex.getMessage()));
-        }
+        DeviceRecord kept = DeviceRecord.serving(device, handle).keptWith(handle);
+        record(kept);
+        logger.info(String.format("bdus device '%s' at %s left in place (handle %s%s)", managed.name(), device.path(),
+                handle, (this.records != null)
+                        ? ", recorded in " + this.records.file(kept.transport(), kept.name()) : ""));
         return handle;
     }
 

@@ -2,9 +2,12 @@ package io.bdus.spring.boot.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.bdus.device.DeviceRecord;
+import io.bdus.device.DeviceRecords;
 import io.bdus.device.DeviceState;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.ram.RamDiskDriver;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -170,15 +174,96 @@ class BdusAutoConfigurationTests {
         kept.run((context) -> assertThat(transport.device("disk0").canDetach()).isTrue());
         assertThat(transport.device("disk0").isDetached()).isTrue();
         assertThat(transport.device("disk0").isClosed()).isFalse();
-        assertThat(state.resolve("devices/kbdus-disk0.handle")).hasContent("id-disk0");
+        DeviceRecords records = new DeviceRecords(state.resolve("devices"));
+        assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> {
+            assertThat(record.kept()).isTrue();
+            assertThat(record.handle()).isEqualTo("id-disk0");
+            assertThat(record.pid()).isZero();
+        });
         kept.run((context) -> {
             ManagedDevice device = context.getBean(BdusDevices.class).device("disk0");
             assertThat(transport.attached()).containsExactly("id-disk0");
             assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
             assertThat(device.generation()).isEqualTo(1);
-            assertThat(state.resolve("devices/kbdus-disk0.handle")).doesNotExist();
+            assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> {
+                assertThat(record.kept()).isFalse();
+                assertThat(record.pid()).isEqualTo(ProcessHandle.current().pid());
+            });
         });
         assertThat(transport.created()).containsExactly("disk0");
+    }
+
+    @Test
+    void aKeptDeviceThatNoLongerMatchesFailsStartUpAndStaysRecorded(@TempDir Path state) throws Exception {
+        FakeTransport transport = new FakeTransport("kbdus").detachable().withMismatchedDevices();
+        DeviceRecords records = new DeviceRecords(state.resolve("devices"));
+        records.save(new DeviceRecord("disk0", "kbdus", "/dev/bdus-7", "id-disk0", 4096, 0, Instant.now(), true));
+        this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
+                    "bdus.devices.disk0.recoverable=true")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                Throwable failure = context.getStartupFailure();
+                KeptDeviceAttachException kept = findCause(failure, KeptDeviceAttachException.class);
+                assertThat(kept).hasMessageContaining("bdus device 'disk0' cannot take over kbdus device id-disk0")
+                    .hasMessageContaining("/dev/bdus-7")
+                    .hasMessageContaining("has size 4096, but 'disk0' is configured with 1048576");
+                FailureAnalysis analysis = new KeptDeviceAttachFailureAnalyzer().analyze(failure);
+                assertThat(analysis.getAction()).contains("bdus destroy /dev/bdus-7")
+                    .contains("bdus.devices.disk0")
+                    .contains(records.file("kbdus", "disk0").toString());
+            });
+        assertThat(transport.created()).isEmpty();
+        assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> assertThat(record.kept()).isTrue());
+    }
+
+    @Test
+    void aKeptDeviceThatIsGoneIsReplacedByANewOne(@TempDir Path state) throws Exception {
+        FakeTransport transport = new FakeTransport("kbdus").detachable();
+        DeviceRecords records = new DeviceRecords(state.resolve("devices"));
+        records.save(new DeviceRecord("disk0", "kbdus", "/dev/bdus-7", "id-7", 4096, 0, Instant.now(), true));
+        this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
+                    "bdus.devices.disk0.recoverable=true")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(transport.created()).containsExactly("disk0");
+                assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> {
+                    assertThat(record.kept()).isFalse();
+                    assertThat(record.path()).isEqualTo("/dev/fake-disk0");
+                });
+            });
+        assertThat(records.find("kbdus", "disk0")).isEmpty();
+    }
+
+    @Test
+    void aRecoverableDeviceLeftByAProcessThatDiedIsTakenOver(@TempDir Path state) throws Exception {
+        FakeTransport transport = new FakeTransport("kbdus").detachable();
+        DeviceRecords records = new DeviceRecords(state.resolve("devices"));
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        records.save(new DeviceRecord("disk0", "kbdus", "/dev/bdus-7", "id-disk0", 1 << 20, dead.pid(),
+                Instant.now(), false));
+        this.runner.withUserConfiguration(OneRamDriver.class)
+            .withBean(Transport.class, () -> transport)
+            .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
+                    "bdus.devices.disk0.recoverable=true")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(transport.attached()).containsExactly("id-disk0");
+                assertThat(transport.created()).isEmpty();
+            });
+    }
+
+    private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " in " + failure);
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
+import io.bdus.transport.DeviceGoneException;
 import io.bdus.transport.Request;
 import io.bdus.transport.RequestChannel;
 import io.bdus.transport.RequestHandler;
@@ -39,6 +40,8 @@ public class FakeTransport implements Transport {
     private final List<String> attached = new CopyOnWriteArrayList<>();
 
     private boolean detachable;
+
+    private boolean mismatched;
 
     public FakeTransport(String name) {
         this(name, null);
@@ -73,10 +76,20 @@ public class FakeTransport implements Transport {
         return this;
     }
 
+    /** Makes attach find devices of another size than configured, as after a config change. */
+    public FakeTransport withMismatchedDevices() {
+        this.mismatched = true;
+        return this;
+    }
+
     @Override
     public TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations) throws IOException {
         if (!handle.equals("id-" + spec.name())) {
-            throw new IOException("no device with handle " + handle);
+            throw new DeviceGoneException("no device with handle " + handle, null);
+        }
+        if (this.mismatched) {
+            throw new IOException("device " + handle + " has size 4096, but '" + spec.name() + "' is configured with "
+                    + spec.size());
         }
         FakeDevice device = new FakeDevice(spec, operations, this.detachable);
         this.devices.put(spec.name(), device);

@@ -1,5 +1,6 @@
 package io.bdus.spring.boot.autoconfigure.actuate;
 
+import io.bdus.device.DeviceRecords;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
 import io.bdus.spring.boot.autoconfigure.BdusDevices;
@@ -171,7 +172,8 @@ class BdusEndpointTests {
                     .isEqualTo("Device 'disk0' left in place without a driver (handle id-disk0); "
                             + "the next start of the application attaches to it");
                 assertThat(transport.device("disk0").isClosed()).isFalse();
-                assertThat(state.resolve("devices/kbdus-disk0.handle")).hasContent("id-disk0");
+                assertThat(new DeviceRecords(state.resolve("devices")).find("kbdus", "disk0"))
+                    .hasValueSatisfying((record) -> assertThat(record.handle()).isEqualTo("id-disk0"));
             });
         recoverable.run((context) -> {
             assertThat(transport.attached()).containsExactly("id-disk0");

@@ -1,0 +1,107 @@
+package io.bdus.integration;
+
+import static io.bdus.integration.DirectIo.aligned;
+import static io.bdus.integration.DirectIo.openDirect;
+import static io.bdus.integration.DirectIo.readFully;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bdus.device.BlockDevice;
+import io.bdus.device.DeviceSpec;
+import io.bdus.device.DeviceState;
+import io.bdus.driver.Concurrency;
+import io.bdus.driver.ram.RamDiskDriver;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A driver call that does not return cannot wedge the device or the process: stopping the
+ * device returns within its timeout, the client's request fails, and the buffer the stuck
+ * call holds stays mapped until the call returns and writes into it (on kbdus the mapping
+ * and the driver's descriptor are released only then, and the device goes away).
+ */
+class HungDriverOnRealDeviceTest extends RealDeviceTest {
+
+    private static final long SIZE = 16L << 20;
+
+    private static final long STUCK = 4L << 20;
+
+    @Test
+    void stopReturnsWhileADriverCallHangsAndItsBufferStaysValid() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch returned = new CountDownLatch(1);
+        RamDiskDriver hanging = new RamDiskDriver(SIZE) {
+            @Override
+            public void read(ByteBuffer buffer, long offset) {
+                if (offset <= STUCK && STUCK < offset + buffer.remaining()) {
+                    entered.countDown();
+                    awaitQuietly(release);
+                    // the buffer is transport memory: writing it must still be safe now
+                    while (buffer.hasRemaining()) {
+                        buffer.put((byte) 0x5a);
+                    }
+                    returned.countDown();
+                    return;
+                }
+                super.read(buffer, offset);
+            }
+
+            @Override
+            public Concurrency concurrency() {
+                return Concurrency.PARALLEL;
+            }
+        };
+        BlockDevice device = HostDevices.start(DeviceSpec.builder("hung", SIZE).build(), hanging);
+        String path = device.path();
+        CompletableFuture<Void> client;
+        try (FileChannel channel = openDirect(path)) {
+            client = CompletableFuture.runAsync(() -> {
+                try {
+                    readFully(channel, aligned(4096), STUCK);
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            assertThat(entered.await(60, TimeUnit.SECONDS)).as("the read reached the driver").isTrue();
+
+            CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> device.stop(Duration.ofSeconds(3)));
+            stop.get(60, TimeUnit.SECONDS);
+            assertThat(device.state()).isEqualTo(DeviceState.STOPPED);
+            assertThat(client).failsWithin(60, TimeUnit.SECONDS);
+        }
+        release.countDown();
+        assertThat(returned.await(30, TimeUnit.SECONDS)).isTrue();
+        awaitGone(path);
+    }
+
+    private static void awaitGone(String path) throws InterruptedException {
+        String name = Path.of(path).getFileName().toString();
+        for (int i = 0; i < 300 && deviceStillThere(name); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(deviceStillThere(name)).as(path + " went away after the stuck call returned").isFalse();
+    }
+
+    /** A kbdus disk, or a loop device that still has a backing file. */
+    private static boolean deviceStillThere(String name) {
+        Path block = Path.of("/sys/block", name);
+        return name.startsWith("loop") ? Files.exists(block.resolve("loop/backing_file")) : Files.exists(block);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
