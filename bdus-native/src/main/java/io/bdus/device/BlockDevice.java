@@ -14,9 +14,12 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +27,19 @@ import org.slf4j.LoggerFactory;
  * A live block device whose requests a {@link BlockDriver} serves. Created by
  * {@link #start}; owns its serving threads (platform threads, one per transport channel).
  *
- * <p>Thread safety: state changes ({@link #replaceDriver}, {@link #flush}, {@link #stop})
- * are serialized on this object; requests never take that lock.
+ * <p>Every operation is bounded by its timeout, even while a driver call never returns:
+ * driver calls made by the operations themselves (initialize, flush, terminate) run on
+ * threads of their own and are abandoned, not waited for, when they overrun; a transport is
+ * never made to release memory a serving thread inside the driver may still touch.
+ *
+ * <p>Thread safety: state changes ({@link #replaceDriver}, {@link #flush}, {@link #detach},
+ * {@link #stop}) take turns on a lock that each waits for at most its timeout; requests never
+ * take it.
  */
 public final class BlockDevice implements AutoCloseable {
+
+    /** How long {@link #flush()} and {@link #close()} may take. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Logger logger = LoggerFactory.getLogger(BlockDevice.class);
 
@@ -47,6 +59,10 @@ public final class BlockDevice implements AutoCloseable {
     private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
 
     private final List<Thread> workers = new ArrayList<>();
+
+    private final AtomicInteger servingWorkers = new AtomicInteger();
+
+    private final ReentrantLock operations = new ReentrantLock();
 
     private volatile TransportDevice transportDevice;
 
@@ -68,7 +84,10 @@ public final class BlockDevice implements AutoCloseable {
     /**
      * Creates the device, serves it with {@code driver} and returns once clients can use it.
      *
-     * @throws DeviceStartException if the transport or the driver failed; nothing is left behind
+     * @param timeout how long the whole start may take: the driver's initialization, the
+     *        creation of the device and its appearance
+     * @throws DeviceStartException if the transport or the driver failed or took too long;
+     *         nothing is left behind
      */
     public static BlockDevice start(DeviceSpec spec, BlockDriver driver, Transport transport, Duration timeout,
             DeviceListener... listeners) throws DeviceStartException {
@@ -79,8 +98,9 @@ public final class BlockDevice implements AutoCloseable {
      * Serves a device an earlier driver detached (see {@link #detach}), or left behind by
      * crashing if it is recoverable. Requests queued meanwhile are served by {@code driver}.
      *
-     * @param handle what {@link #detach} returned
-     * @throws DeviceStartException if the device is gone or does not match {@code spec}
+     * @param handle what {@link #detach} or {@link #handle()} returned
+     * @throws DeviceStartException if the device is gone (then its cause is a
+     *         {@link io.bdus.transport.DeviceGoneException}) or does not match {@code spec}
      */
     public static BlockDevice attach(String handle, DeviceSpec spec, BlockDriver driver, Transport transport,
             Duration timeout, DeviceListener... listeners) throws DeviceStartException {
@@ -95,19 +115,34 @@ public final class BlockDevice implements AutoCloseable {
         BlockDevice device = new BlockDevice(spec, driver, transport);
         device.listeners.addAll(List.of(listeners));
         device.listeners.forEach(listener -> listener.starting(device));
+        Stage stage = new Stage();
         try {
-            device.open(transport, driver, handle, timeout);
+            device.open(transport, driver, handle, timeout, stage);
         }
         catch (Exception ex) {
-            device.abortStart(driver, handle != null);
+            device.abortStart(driver, handle != null, stage.driverInitialized);
+            String reason = (ex instanceof BoundedCall.TimedOut)
+                    ? stage.current + " took longer than the start timeout (" + BoundedCall.text(timeout) + "): "
+                            + ex.getMessage()
+                    : stage.current + " failed: " + ex.getMessage();
             throw new DeviceStartException("Could not " + (handle != null ? "attach to" : "start") + " device '"
-                    + spec.name() + "' on transport " + transport.name() + ": " + ex.getMessage(), ex);
+                    + spec.name() + "' on transport " + transport.name() + ": " + reason, stage.current, ex);
         }
         device.listeners.forEach(listener -> listener.started(device));
         return device;
     }
 
-    private void open(Transport transport, BlockDriver driver, String handle, Duration timeout) throws IOException {
+    /** Where a start is, for the message of a failure. */
+    private static final class Stage {
+
+        String current = "checking the transport";
+
+        boolean driverInitialized;
+    }
+
+    private void open(Transport transport, BlockDriver driver, String handle, Duration timeout, Stage stage)
+            throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         String unavailable = transport.unavailableReason().orElse(null);
         if (unavailable != null) {
             throw new IOException(unavailable);
@@ -115,36 +150,52 @@ public final class BlockDevice implements AutoCloseable {
         // An attached driver takes over a device that kept its data: it is not the first one.
         int generation = (handle != null) ? 1 : 0;
         this.generation = generation;
-        driver.initialize(info(generation));
-        this.transportDevice = (handle != null) ? transport.attach(handle, this.spec, this.capabilities)
-                : transport.create(this.spec, this.capabilities);
+        stage.current = "initializing the driver";
+        BoundedCall.run(thread("start"), "Initializing driver " + driver.getClass().getName(), left(deadline), () -> {
+            driver.initialize(info(generation));
+            return null;
+        });
+        stage.driverInitialized = true;
+        stage.current = (handle != null) ? "attaching to the device" : "creating the device";
+        this.transportDevice = BoundedCall.call(thread("start"), "The " + transport.name() + " transport ("
+                + stage.current + ")", left(deadline),
+                () -> (handle != null) ? transport.attach(handle, this.spec, this.capabilities)
+                        : transport.create(this.spec, this.capabilities),
+                (late) -> {
+                    logger.warn("Device '{}': the {} transport finished {} after the start gave up; letting it go",
+                            name(), transport.name(), stage.current);
+                    if (handle != null && late.canDetach()) {
+                        late.detach();
+                    }
+                    else {
+                        late.close();
+                    }
+                });
         for (int i = 0; i < this.transportDevice.channelCount(); i++) {
             startWorker(this.transportDevice.openChannel(), i);
         }
-        this.path = this.transportDevice.activate(timeout);
+        stage.current = "waiting for the device to appear";
+        this.path = this.transportDevice.activate(left(deadline));
         this.state = DeviceState.AVAILABLE;
-        logger.info("Device '{}' {} {} ({} bytes, {}-byte blocks, transport {}, {} workers, driver {})",
+        logger.debug("Device '{}' {} {} ({} bytes, {}-byte blocks, transport {}, {} workers, driver {})",
                 this.spec.name(), (handle != null) ? "re-attached at" : "available at", this.path, this.spec.size(),
                 this.spec.logicalBlockSize(), this.transportName, this.workers.size(), driver.getClass().getName());
         driver.onDeviceAvailable(info(generation));
     }
 
-    private void abortStart(BlockDriver driver, boolean keepDevice) {
+    private void abortStart(BlockDriver driver, boolean keepDevice, boolean driverInitialized) {
         this.state = DeviceState.FAILED;
         TransportDevice device = this.transportDevice;
         if (keepDevice && device != null && device.canDetach()) {
             // A device we failed to take over keeps its data for another attempt.
-            device.detach();
+            device.detach(Duration.ofSeconds(10));
             joinWorkers(Duration.ofSeconds(10));
         }
         else {
             closeTransport(Duration.ofSeconds(10));
         }
-        try {
-            driver.terminate();
-        }
-        catch (Exception ex) {
-            logger.debug("Driver of device '{}' failed to terminate after a failed start", this.spec.name(), ex);
+        if (driverInitialized && allWorkersReturned()) {
+            terminateQuietly(driver, Duration.ofSeconds(10));
         }
     }
 
@@ -152,6 +203,7 @@ public final class BlockDevice implements AutoCloseable {
         Thread worker = new Thread(() -> serve(channel), "bdus-" + this.spec.name() + "-" + index);
         worker.setDaemon(true);
         this.workers.add(worker);
+        this.servingWorkers.incrementAndGet();
         worker.start();
     }
 
@@ -161,6 +213,13 @@ public final class BlockDevice implements AutoCloseable {
         }
         catch (Throwable ex) {
             fail(ex);
+        }
+        finally {
+            if (this.servingWorkers.decrementAndGet() == 0 && this.state.isServing()) {
+                // Nobody asked this process to stop serving: the kernel side went away.
+                fail(new IOException("the block device " + this.path + " was torn down from outside this process "
+                        + "(e.g. by 'bdus destroy')"));
+            }
         }
     }
 
@@ -241,6 +300,11 @@ public final class BlockDevice implements AutoCloseable {
         return this.statistics.active();
     }
 
+    /** The request that has been inside the driver longest, if any: a stuck one shows here. */
+    public Optional<InFlightRequest> oldestRequest() {
+        return this.dispatcher.oldestInFlight();
+    }
+
     public void addListener(DeviceListener listener) {
         this.listeners.add(listener);
     }
@@ -250,14 +314,33 @@ public final class BlockDevice implements AutoCloseable {
         this.dispatcher.observer(observer);
     }
 
-    /** Makes every write completed so far durable, when the driver supports flushing. */
-    public synchronized void flush() throws IOException {
-        requireServing("flush");
-        if (this.capabilities.contains(Operation.FLUSH)) {
-            int errno = this.dispatcher.handle(new Request().set(Operation.FLUSH, 0, 0, null, false));
-            if (errno != 0) {
-                throw new BlockDriverException(errno, "Flush of device '" + name() + "' failed");
+    /** Makes every write completed so far durable, within {@link #DEFAULT_TIMEOUT}. */
+    public void flush() throws IOException {
+        flush(DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Makes every write completed so far durable, when the driver supports flushing.
+     *
+     * @throws IOException if the driver's flush failed or did not return within {@code timeout}
+     */
+    public void flush(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock(timeout, "flush");
+        try {
+            requireServing("flush");
+            if (this.capabilities.contains(Operation.FLUSH)) {
+                int errno = BoundedCall.call(thread("flush"), "The flush of device '" + name() + "'", left(deadline),
+                        () -> this.dispatcher.handle(new Request().set(Operation.FLUSH, 0, 0, null, false)),
+                        (late) -> {
+                        });
+                if (errno != 0) {
+                    throw new BlockDriverException(errno, "Flush of device '" + name() + "' failed");
+                }
             }
+        }
+        finally {
+            this.operations.unlock();
         }
     }
 
@@ -266,14 +349,26 @@ public final class BlockDevice implements AutoCloseable {
      * flight (holding new ones back), flushes and terminates the current driver, and resumes
      * with {@code next}. A different instance is initialized before the pause, so the pause
      * stays short; the same instance is terminated and initialized again during it. If the
-     * current driver cannot flush, or a different {@code next} fails to initialize, the
-     * current driver stays in place and this throws. The same instance that fails to start
-     * again is retried, requests held back, until the timeout; then the device fails.
+     * current driver cannot flush, or a different {@code next} fails to initialize, or any of
+     * it overruns {@code timeout}, the current driver stays in place and this throws. The same
+     * instance that fails to start again is retried, requests held back, until the timeout;
+     * then the device fails.
      *
      * @throws IllegalArgumentException if {@code next} lacks an operation the device advertises
      */
-    public synchronized void replaceDriver(BlockDriver next, Duration timeout) throws IOException {
+    public void replaceDriver(BlockDriver next, Duration timeout) throws IOException {
         Objects.requireNonNull(next, "next");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock(timeout, "replace the driver of");
+        try {
+            replaceLocked(next, timeout, deadline);
+        }
+        finally {
+            this.operations.unlock();
+        }
+    }
+
+    private void replaceLocked(BlockDriver next, Duration timeout, long deadline) throws IOException {
         requireServing("replace the driver of");
         Set<Operation> missing = EnumSet.copyOf(this.capabilities);
         missing.removeAll(next.supportedOperations());
@@ -285,24 +380,28 @@ public final class BlockDevice implements AutoCloseable {
         BlockDriver previous = this.dispatcher.driver();
         boolean sameInstance = previous == next;
         if (!sameInstance) {
-            next.initialize(info(nextGeneration));
+            BoundedCall.run(thread("replace"), "Initializing driver " + next.getClass().getName(), left(deadline),
+                    () -> {
+                        next.initialize(info(nextGeneration));
+                        return null;
+                    });
         }
         this.state = DeviceState.REPLACING;
         try {
-            quiesceAndFlush(previous, timeout);
+            quiesceAndFlush(previous, deadline);
         }
         catch (IOException | RuntimeException ex) {
             this.state = DeviceState.AVAILABLE;
             if (!sameInstance) {
-                terminateQuietly(next);
+                terminateQuietly(next, left(deadline));
             }
             throw ex;
         }
         IOException restartFailure = null;
         try {
             if (sameInstance) {
-                terminateQuietly(previous);
-                restartFailure = reinitialize(next, info(nextGeneration), timeout);
+                terminateQuietly(previous, left(deadline));
+                restartFailure = reinitialize(next, info(nextGeneration), deadline, timeout);
             }
         }
         finally {
@@ -315,7 +414,7 @@ public final class BlockDevice implements AutoCloseable {
             throw restartFailure;
         }
         if (!sameInstance) {
-            terminateQuietly(previous);
+            terminateQuietly(previous, Duration.ofMillis(Math.max(1000, left(deadline).toMillis())));
         }
         logger.info("Device '{}' at {}: driver replaced by {} (generation {})", name(), this.path,
                 next.getClass().getName(), nextGeneration);
@@ -328,16 +427,20 @@ public final class BlockDevice implements AutoCloseable {
      * there is no other driver to fall back to.
      * @return null, or why the driver still could not start when the timeout ran out
      */
-    private IOException reinitialize(BlockDriver driver, DeviceInfo info, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    private IOException reinitialize(BlockDriver driver, DeviceInfo info, long deadline, Duration timeout) {
         long pause = 50;
         while (true) {
             try {
-                driver.initialize(info);
+                BoundedCall.run(thread("replace"), "Initializing driver " + driver.getClass().getName(),
+                        left(deadline), () -> {
+                            driver.initialize(info);
+                            return null;
+                        });
                 return null;
             }
             catch (Exception ex) {
-                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
+                if (ex instanceof BoundedCall.TimedOut
+                        || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
                     return new IOException("Driver " + driver.getClass().getName() + " of '" + name()
                             + "' did not start again within " + timeout + ": " + ex.getMessage(), ex);
                 }
@@ -356,15 +459,20 @@ public final class BlockDevice implements AutoCloseable {
     }
 
     /** Holds requests back and flushes {@code driver}; on failure requests flow to it again. */
-    private void quiesceAndFlush(BlockDriver driver, Duration timeout) throws IOException {
+    private void quiesceAndFlush(BlockDriver driver, long deadline) throws IOException {
         boolean quiesced = false;
         try {
-            quiesced = this.dispatcher.quiesce(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            quiesced = this.dispatcher.quiesce(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (!quiesced) {
-                throw new IOException("Requests of '" + name() + "' did not drain within " + timeout);
+                String stuck = oldestRequest().map(request -> " (" + request + ")").orElse("");
+                throw new IOException("Requests of '" + name() + "' did not drain in time" + stuck);
             }
             if (this.capabilities.contains(Operation.FLUSH)) {
-                driver.flush();
+                BoundedCall.run(thread("replace"), "The flush of the driver of '" + name() + "'", left(deadline),
+                        () -> {
+                            driver.flush();
+                            return null;
+                        });
             }
         }
         catch (InterruptedException ex) {
@@ -397,64 +505,95 @@ public final class BlockDevice implements AutoCloseable {
     /**
      * Stops serving but leaves the block device in place, with the requests queued on it, for
      * a later {@link #attach} by this or another process: the driver is flushed and
-     * terminated, clients wait.
+     * terminated, clients wait. Returns within about {@code timeout}; a driver call that does
+     * not return by then is left running, and the driver is then neither flushed nor
+     * terminated (its unanswered request goes to the next driver).
      *
      * @return the handle {@link #attach} takes
      * @throws IllegalStateException if the device cannot be detached (see {@link #canDetach})
      */
-    public synchronized String detach(Duration timeout) {
-        if (!canDetach()) {
-            throw new IllegalStateException("Device '" + name() + "' on transport " + this.transportName
-                    + " cannot be detached" + (this.spec.recoverable() ? "" : " (it is not recoverable)"));
-        }
-        BlockDriver driver = this.dispatcher.driver();
-        this.state = DeviceState.STOPPING;
-        String handle = this.transportDevice.detach(timeout);
-        joinWorkers(timeout);
-        if (this.capabilities.contains(Operation.FLUSH)) {
-            try {
-                driver.flush();
+    public String detach(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean locked = lockForTeardown(timeout, "detach");
+        try {
+            if (!canDetach()) {
+                throw new IllegalStateException("Device '" + name() + "' on transport " + this.transportName
+                        + " cannot be detached" + (this.spec.recoverable() ? "" : " (it is not recoverable)"));
             }
-            catch (Exception ex) {
-                logger.warn("Device '{}': flush before detaching failed", name(), ex);
+            BlockDriver driver = this.dispatcher.driver();
+            this.state = DeviceState.STOPPING;
+            String handle = this.transportDevice.detach(left(deadline));
+            joinWorkers(left(deadline));
+            finishDriver(driver, deadline, "detaching");
+            this.state = DeviceState.DETACHED;
+            logger.info("Device '{}' at {} detached and left in place (handle {})", name(), this.path, handle);
+            this.listeners.forEach(listener -> listener.stopped(this));
+            return handle;
+        }
+        finally {
+            if (locked) {
+                this.operations.unlock();
             }
         }
-        terminateQuietly(driver);
-        this.state = DeviceState.DETACHED;
-        logger.info("Device '{}' at {} detached and left in place (handle {})", name(), this.path, handle);
-        this.listeners.forEach(listener -> listener.stopped(this));
-        return handle;
     }
 
     /**
-     * Stops serving: the block device goes away once requests in flight are answered, then
-     * the driver is flushed and terminated. Idempotent.
+     * Stops serving: the block device goes away once requests in flight are answered (or
+     * failed), then the driver is flushed and terminated. Returns within about
+     * {@code timeout} even if a driver call never returns. Idempotent.
      */
-    public synchronized void stop(Duration timeout) {
-        if (this.state == DeviceState.STOPPED || this.state == DeviceState.DETACHED) {
+    public void stop(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean locked = lockForTeardown(timeout, "stop");
+        try {
+            if (this.state == DeviceState.STOPPED || this.state == DeviceState.DETACHED) {
+                return;
+            }
+            boolean wasFailed = this.state == DeviceState.FAILED;
+            this.state = DeviceState.STOPPING;
+            closeTransport(left(deadline));
+            finishDriver(this.dispatcher.driver(), wasFailed ? -1 : deadline, "stopping");
+            this.state = DeviceState.STOPPED;
+            logger.info("Device '{}' at {} stopped", name(), this.path);
+            this.listeners.forEach(listener -> listener.stopped(this));
+        }
+        finally {
+            if (locked) {
+                this.operations.unlock();
+            }
+        }
+    }
+
+    /**
+     * Flushes (unless {@code deadline} is negative) and terminates the driver, once no serving
+     * thread is inside it any more: a call made beside a stuck one could break a driver that
+     * expects one call at a time, so the driver is then left alone.
+     */
+    private void finishDriver(BlockDriver driver, long deadline, String what) {
+        if (!allWorkersReturned()) {
+            String stuck = oldestRequest().map(InFlightRequest::toString).orElse("a request");
+            logger.error("Device '{}': a serving thread is still inside the driver ({}) after {}; the driver is "
+                    + "neither flushed nor terminated", name(), stuck, what);
             return;
         }
-        boolean wasFailed = this.state == DeviceState.FAILED;
-        this.state = DeviceState.STOPPING;
-        closeTransport(timeout);
-        BlockDriver driver = this.dispatcher.driver();
-        if (!wasFailed && this.capabilities.contains(Operation.FLUSH)) {
+        if (deadline >= 0 && this.capabilities.contains(Operation.FLUSH)) {
             try {
-                driver.flush();
+                BoundedCall.run(thread("stop"), "The final flush of device '" + name() + "'", left(deadline), () -> {
+                    driver.flush();
+                    return null;
+                });
             }
             catch (Exception ex) {
                 logger.warn("Device '{}': final flush failed", name(), ex);
             }
         }
-        terminateQuietly(driver);
-        this.state = DeviceState.STOPPED;
-        logger.info("Device '{}' at {} stopped", name(), this.path);
-        this.listeners.forEach(listener -> listener.stopped(this));
+        terminateQuietly(driver, Duration.ofMillis(Math.max(1000, left(Math.max(deadline, 0)).toMillis())));
     }
 
+    /** Stops within {@link #DEFAULT_TIMEOUT}. */
     @Override
     public void close() {
-        stop(Duration.ofSeconds(30));
+        stop(DEFAULT_TIMEOUT);
     }
 
     private void closeTransport(Duration timeout) {
@@ -463,7 +602,7 @@ public final class BlockDevice implements AutoCloseable {
         if (device != null) {
             device.close(timeout);
         }
-        joinWorkers(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        joinWorkers(left(deadline));
     }
 
     private void joinWorkers(Duration timeout) {
@@ -476,10 +615,39 @@ public final class BlockDevice implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            if (worker.isAlive()) {
-                logger.warn("Device '{}': worker {} still running after {}", name(), worker.getName(), timeout);
+        }
+    }
+
+    private boolean allWorkersReturned() {
+        return this.servingWorkers.get() == 0;
+    }
+
+    private void lock(Duration timeout, String what) throws IOException {
+        try {
+            if (!this.operations.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new IOException("Cannot " + what + " device '" + name() + "': another operation on it did not "
+                        + "finish within " + timeout);
             }
         }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while waiting to " + what + " device '" + name() + "'", ex);
+        }
+    }
+
+    /** Teardown waits for another operation for at most its timeout, then goes ahead anyway. */
+    private boolean lockForTeardown(Duration timeout, String what) {
+        try {
+            if (this.operations.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        logger.warn("Device '{}': another operation did not finish within {}; going ahead with {}", name(), timeout,
+                what);
+        return false;
     }
 
     private void requireServing(String what) {
@@ -488,13 +656,24 @@ public final class BlockDevice implements AutoCloseable {
         }
     }
 
-    private void terminateQuietly(BlockDriver driver) {
+    private void terminateQuietly(BlockDriver driver, Duration timeout) {
         try {
-            driver.terminate();
+            BoundedCall.run(thread("terminate"), "Terminating driver " + driver.getClass().getName(), timeout, () -> {
+                driver.terminate();
+                return null;
+            });
         }
         catch (Exception ex) {
             logger.warn("Driver {} of device '{}' failed to terminate", driver.getClass().getName(), name(), ex);
         }
+    }
+
+    private String thread(String what) {
+        return "bdus-" + this.spec.name() + "-" + what;
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.bdus.driver.Operation;
 import io.bdus.transport.Request;
 import io.bdus.transport.RequestHandler;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,6 +35,8 @@ final class RequestDispatcher implements RequestHandler {
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
     private final ReentrantLock serial = new ReentrantLock();
+
+    private final InFlightRequests inFlight = new InFlightRequests();
 
     private volatile BlockDriver driver;
 
@@ -76,6 +79,11 @@ final class RequestDispatcher implements RequestHandler {
         this.driver = next;
     }
 
+    /** The request that has been in the driver longest, if any. */
+    Optional<InFlightRequest> oldestInFlight() {
+        return this.inFlight.oldest();
+    }
+
     @Override
     public int handle(Request request) {
         Operation operation = request.operation();
@@ -83,10 +91,12 @@ final class RequestDispatcher implements RequestHandler {
         long start = System.nanoTime();
         int errno;
         this.gate.readLock().lock();
+        InFlightRequests.Slot slot = this.inFlight.enter(operation, request.offset(), request.length(), start);
         try {
             errno = dispatch(request, operation);
         }
         finally {
+            slot.leave();
             this.gate.readLock().unlock();
         }
         long nanos = System.nanoTime() - start;

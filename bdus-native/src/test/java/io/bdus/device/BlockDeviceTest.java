@@ -277,6 +277,94 @@ class BlockDeviceTest {
     }
 
     @Test
+    void operationsReturnWithinTheirTimeoutsWhileADriverCallNeverReturns() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger terminations = new AtomicInteger();
+        RamDiskDriver hanging = new RamDiskDriver(SIZE) {
+            @Override
+            public void read(ByteBuffer buffer, long offset) {
+                if (offset == 8192) {
+                    stuck.countDown();
+                    awaitQuietly(never);
+                }
+                super.read(buffer, offset);
+            }
+
+            @Override
+            public void terminate() {
+                terminations.incrementAndGet();
+            }
+
+            @Override
+            public io.bdus.driver.Concurrency concurrency() {
+                return io.bdus.driver.Concurrency.SERIALIZED;
+            }
+        };
+        this.device = start(hanging, spec().build());
+        CompletableFuture<Integer> blocked = this.transport.submit(Operation.READ, 8192, ByteBuffer.allocate(512));
+        assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(this.device.oldestRequest()).hasValueSatisfying((request) -> {
+            assertThat(request.operation()).isEqualTo(Operation.READ);
+            assertThat(request.offset()).isEqualTo(8192);
+        });
+
+        // serialized driver: the flush waits behind the stuck read, and gives up
+        org.assertj.core.api.Assertions.assertThatIOException()
+            .isThrownBy(() -> this.device.flush(Duration.ofMillis(300)))
+            .withMessageContaining("did not return within");
+        org.assertj.core.api.Assertions.assertThatIOException()
+            .isThrownBy(() -> this.device.replaceDriver(new RamDiskDriver(SIZE), Duration.ofMillis(300)))
+            .withMessageContaining("did not drain")
+            .withMessageContaining("read of 512 bytes at offset 8192");
+        assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
+        assertThat(this.device.driver()).isSameAs(hanging);
+
+        this.device.stop(Duration.ofMillis(500));
+        assertThat(this.device.state()).isEqualTo(DeviceState.STOPPED);
+        assertThat(blocked).isNotDone();
+        assertThat(terminations).as("a driver still inside a call is not terminated under it").hasValue(0);
+        never.countDown();
+    }
+
+    @Test
+    void aDriverThatNeverFinishesStartingFailsTheStartNamingTheStage() {
+        CountDownLatch never = new CountDownLatch(1);
+        RamDiskDriver slow = new RamDiskDriver(SIZE) {
+            @Override
+            public void initialize(io.bdus.driver.DeviceInfo info) {
+                awaitQuietly(never);
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatExceptionOfType(DeviceStartException.class)
+            .isThrownBy(() -> BlockDevice.start(spec().build(), slow, this.transport, Duration.ofMillis(300)))
+            .withMessageContaining("initializing the driver took longer than the start timeout (300 ms)")
+            .satisfies((ex) -> assertThat(ex.stage()).isEqualTo("initializing the driver"));
+        assertThat(this.transport.advertised).as("no device was created").isNull();
+        never.countDown();
+    }
+
+    @Test
+    void aDeviceTornDownFromOutsideFails() throws Exception {
+        this.device = start(new RamDiskDriver(SIZE), spec().build());
+        this.transport.tearDownFromOutside();
+        for (int i = 0; i < 100 && this.device.state() != DeviceState.FAILED; i++) {
+            Thread.sleep(20);
+        }
+        assertThat(this.device.state()).isEqualTo(DeviceState.FAILED);
+        assertThat(this.device.failure()).hasMessageContaining("torn down from outside this process");
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void replacementNeedsEveryAdvertisedOperation() throws Exception {
         this.device = start(new RamDiskDriver(SIZE), spec().build());
         BlockDriver readOnly = (buffer, offset) -> {

@@ -50,6 +50,11 @@ final class QueueTransport implements Transport {
         return new Device();
     }
 
+    /** Ends every channel as a kernel-side teardown from another process would. */
+    void tearDownFromOutside() {
+        this.queue.add(POISON);
+    }
+
     CompletableFuture<Integer> submit(Operation operation, long offset, ByteBuffer payload) {
         Submission submission = new Submission(operation, offset,
                 payload != null ? payload.remaining() : 4096, payload);

@@ -82,6 +82,50 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
         awaitGone(path);
     }
 
+    @Test
+    void aRequestThatStaysInTheDriverTooLongFailsWithEtimedout() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RamDiskDriver hanging = new RamDiskDriver(SIZE) {
+            @Override
+            public void read(ByteBuffer buffer, long offset) {
+                if (offset <= STUCK && STUCK < offset + buffer.remaining()) {
+                    entered.countDown();
+                    awaitQuietly(release);
+                }
+                super.read(buffer, offset);
+            }
+
+            @Override
+            public Concurrency concurrency() {
+                return Concurrency.PARALLEL;
+            }
+        };
+        DeviceSpec spec = DeviceSpec.builder("slow", SIZE).requestTimeout(Duration.ofSeconds(1)).build();
+        try (BlockDevice device = HostDevices.start(spec, hanging); FileChannel channel = openDirect(device.path())) {
+            CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
+                try {
+                    readFully(channel, aligned(4096), STUCK);
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            assertThat(entered.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(client).failsWithin(60, TimeUnit.SECONDS)
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withMessageContaining("Connection timed out");
+            // the device goes on serving other requests meanwhile
+            readFully(channel, aligned(4096), 0);
+            release.countDown();
+            readFully(channel, aligned(4096), STUCK);
+            assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
+        }
+        finally {
+            release.countDown();
+        }
+    }
+
     private static void awaitGone(String path) throws InterruptedException {
         String name = Path.of(path).getFileName().toString();
         for (int i = 0; i < 300 && deviceStillThere(name); i++) {

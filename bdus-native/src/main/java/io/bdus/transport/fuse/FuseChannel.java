@@ -15,6 +15,7 @@ import io.bdus.transport.RequestHandler;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,15 @@ final class FuseChannel implements RequestChannel {
 
     private final boolean ownsFd;
 
+    /** The unique of the request inside the driver, or 0. */
+    private final AtomicLong inDriver = new AtomicLong();
+
+    private volatile long inDriverSince;
+
+    private boolean answeredByWatchdog;
+
+    private final Memory timeoutReply;
+
     private boolean serving;
 
     private boolean closed;
@@ -65,6 +75,7 @@ final class FuseChannel implements RequestChannel {
         this.ownsFd = ownsFd;
         int size = session.readBufferSize();
         this.memory = new Memory(size);
+        this.timeoutReply = new Memory(OUT_HEADER_SIZE);
         this.buffer = this.memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
         this.readPayload = this.buffer.slice(OUT_HEADER_SIZE, size - OUT_HEADER_SIZE);
         this.writePayload = this.buffer.slice(IN_HEADER_SIZE + WRITE_IN_SIZE, size - IN_HEADER_SIZE - WRITE_IN_SIZE);
@@ -77,6 +88,7 @@ final class FuseChannel implements RequestChannel {
         this.fd = -1;
         this.ownsFd = false;
         this.memory = null;
+        this.timeoutReply = new Memory(OUT_HEADER_SIZE);
         this.buffer = buffer.order(ByteOrder.nativeOrder());
         int size = buffer.capacity();
         this.readPayload = this.buffer.slice(OUT_HEADER_SIZE, size - OUT_HEADER_SIZE);
@@ -143,6 +155,10 @@ final class FuseChannel implements RequestChannel {
                 return;
             }
             int reply = dispatch((int) length, handler);
+            if (this.answeredByWatchdog) {
+                this.answeredByWatchdog = false;
+                reply = 0;
+            }
             if (reply > 0) {
                 try {
                     LibC.write(this.fd, pointer, reply);
@@ -299,7 +315,7 @@ final class FuseChannel implements RequestChannel {
         }
         ByteBuffer payload = this.readPayload;
         payload.position(0).limit(size);
-        int errno = call(handler, this.request.set(Operation.READ, offset, payload));
+        int errno = call(unique, handler, this.request.set(Operation.READ, offset, payload));
         return errno != 0 ? error(unique, errno) : header(unique, 0, size);
     }
 
@@ -320,7 +336,7 @@ final class FuseChannel implements RequestChannel {
                     ? Operation.FUA_WRITE : Operation.WRITE;
             ByteBuffer payload = this.writePayload;
             payload.position(0).limit(size);
-            int errno = call(handler, this.request.set(operation, offset, payload));
+            int errno = call(unique, handler, this.request.set(operation, offset, payload));
             if (errno != 0) {
                 return error(unique, errno);
             }
@@ -335,7 +351,7 @@ final class FuseChannel implements RequestChannel {
         if (!this.session.supports(Operation.FLUSH)) {
             return error(unique, 0);
         }
-        return error(unique, call(handler, this.request.set(Operation.FLUSH, 0, 0, null, false)));
+        return error(unique, call(unique, handler, this.request.set(Operation.FLUSH, 0, 0, null, false)));
     }
 
     private int fallocate(long unique, RequestHandler handler) {
@@ -378,7 +394,7 @@ final class FuseChannel implements RequestChannel {
         if (this.spec.readOnly()) {
             return error(unique, Errno.EROFS);
         }
-        return error(unique, call(handler, this.request.set(operation, offset, length, null, mayUnmap)));
+        return error(unique, call(unique, handler, this.request.set(operation, offset, length, null, mayUnmap)));
     }
 
     private int statfs(long unique) {
@@ -411,7 +427,9 @@ final class FuseChannel implements RequestChannel {
         return ok;
     }
 
-    private static int call(RequestHandler handler, Request request) {
+    private int call(long unique, RequestHandler handler, Request request) {
+        this.inDriverSince = System.nanoTime();
+        this.inDriver.set(unique);
         try {
             int errno = handler.handle(request);
             return errno < 0 ? Errno.EIO : errno;
@@ -420,6 +438,35 @@ final class FuseChannel implements RequestChannel {
             log.error("Request handler failed on {}", request.operation(), ex);
             return Errno.EIO;
         }
+        finally {
+            // The watchdog answered the request meanwhile: the kernel has forgotten it.
+            this.answeredByWatchdog = !this.inDriver.compareAndSet(unique, 0);
+        }
+    }
+
+    /**
+     * Answers the request in the driver with ETIMEDOUT if it has been there longer than
+     * {@code timeoutNanos}; its reply, when the driver returns, is then dropped. Called by
+     * the device's watchdog thread only.
+     * @return whether a request was answered
+     */
+    boolean expire(long now, long timeoutNanos) {
+        long unique = this.inDriver.get();
+        if (unique == 0 || now - this.inDriverSince < timeoutNanos || !this.inDriver.compareAndSet(unique, 0)) {
+            return false;
+        }
+        Memory reply = this.timeoutReply;
+        reply.setInt(OUT_LEN, OUT_HEADER_SIZE);
+        reply.setInt(OUT_ERROR, -Errno.ETIMEDOUT);
+        reply.setLong(OUT_UNIQUE, unique);
+        try {
+            LibC.write(this.fd, reply, OUT_HEADER_SIZE);
+        }
+        catch (LastErrorException ex) {
+            // ENOENT: interrupted meanwhile; ENODEV: the session ended
+            log.debug("Timeout reply for {} not delivered: errno {}", this.spec.name(), ex.getErrorCode());
+        }
+        return true;
     }
 
     private int error(long unique, int errno) {
@@ -482,5 +529,6 @@ final class FuseChannel implements RequestChannel {
         if (this.memory != null) {
             this.memory.close();
         }
+        this.timeoutReply.close();
     }
 }

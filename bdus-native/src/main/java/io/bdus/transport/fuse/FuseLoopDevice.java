@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,12 @@ final class FuseLoopDevice implements TransportDevice {
     private final List<FuseChannel> channels = new ArrayList<>();
 
     private final AtomicBoolean closed = new AtomicBoolean();
+
+    private final AtomicLong timedOut = new AtomicLong();
+
+    private final AtomicBoolean timeoutLogged = new AtomicBoolean();
+
+    private volatile Thread watchdog;
 
     private volatile String path;
 
@@ -155,7 +162,8 @@ final class FuseLoopDevice implements TransportDevice {
             throw new IOException("device " + this.spec.name() + " was closed while activating");
         }
         tune(loop[1]);
-        log.info("Device {} is {} (fuse-loop, {} bytes, {} channels)", this.spec.name(), this.path,
+        startWatchdog();
+        log.debug("Device {} is {} (fuse-loop, {} bytes, {} channels)", this.spec.name(), this.path,
                 this.spec.size(), this.channels.size());
         return this.path;
     }
@@ -198,6 +206,48 @@ final class FuseLoopDevice implements TransportDevice {
         }
     }
 
+    /**
+     * FUSE itself has no request timeout: a thread of this device answers requests that stay
+     * in the driver longer than the device's request timeout with ETIMEDOUT.
+     */
+    private void startWatchdog() {
+        long timeout = this.spec.requestTimeout().toNanos();
+        if (timeout == 0) {
+            return;
+        }
+        long period = Math.max(10, Math.min(1000, this.spec.requestTimeout().toMillis() / 4));
+        List<FuseChannel> watched = List.copyOf(this.channels);
+        Thread watchdog = new Thread(() -> {
+            while (!this.closed.get()) {
+                long now = System.nanoTime();
+                for (FuseChannel channel : watched) {
+                    if (channel.expire(now, timeout)) {
+                        this.timedOut.incrementAndGet();
+                        if (this.timeoutLogged.compareAndSet(false, true)) {
+                            log.warn("Device {} ({}): a request stayed in the driver longer than {}; it was failed "
+                                    + "with ETIMEDOUT and the driver's late reply will be dropped (logged once)",
+                                    this.spec.name(), this.path, this.spec.requestTimeout());
+                        }
+                    }
+                }
+                try {
+                    Thread.sleep(period);
+                }
+                catch (InterruptedException ex) {
+                    return;
+                }
+            }
+        }, "bdus-" + this.spec.name() + "-watchdog");
+        watchdog.setDaemon(true);
+        this.watchdog = watchdog;
+        watchdog.start();
+    }
+
+    /** Requests the watchdog failed with ETIMEDOUT. */
+    long timedOutRequests() {
+        return this.timedOut.get();
+    }
+
     @Override
     public String path() {
         return this.path;
@@ -208,6 +258,7 @@ final class FuseLoopDevice implements TransportDevice {
         if (!this.closed.compareAndSet(false, true)) {
             return;
         }
+        stopWatchdog();
         this.transport.forget(this);
         closeLoop();
         try {
@@ -238,6 +289,20 @@ final class FuseLoopDevice implements TransportDevice {
             log.warn("Cannot delete {}: {}", this.mountPoint, ex.toString());
         }
         log.info("Device {} ({}) closed", this.spec.name(), this.path == null ? "never activated" : this.path);
+    }
+
+    /** Before channels may release their descriptors, which the watchdog writes to. */
+    private void stopWatchdog() {
+        Thread watchdog = this.watchdog;
+        if (watchdog != null) {
+            watchdog.interrupt();
+            try {
+                watchdog.join(5000);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private synchronized void closeLoop() {
