@@ -124,7 +124,7 @@ public final class BlockDevice implements AutoCloseable {
             String reason = (ex instanceof BoundedCall.TimedOut)
                     ? stage.current + " took longer than the start timeout (" + BoundedCall.text(timeout) + "): "
                             + ex.getMessage()
-                    : stage.current + " failed: " + ex.getMessage();
+                    : (stage.current != null) ? stage.current + " failed: " + ex.getMessage() : ex.getMessage();
             throw new DeviceStartException("Could not " + (handle != null ? "attach to" : "start") + " device '"
                     + spec.name() + "' on transport " + transport.name() + ": " + reason, stage.current, ex);
         }
@@ -135,7 +135,8 @@ public final class BlockDevice implements AutoCloseable {
     /** Where a start is, for the message of a failure. */
     private static final class Stage {
 
-        String current = "checking the transport";
+        /** Null while checking that the transport can run here. */
+        String current;
 
         boolean driverInitialized;
     }
