@@ -4,10 +4,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceFailedEvent;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDeviceFailedEvent;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
+import io.bdus.spring.boot.autoconfigure.StateDirectories;
 import io.bdus.transport.Transport;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BdusHealthContributorAutoConfigurationTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+    private final ApplicationContextRunner runner = new ApplicationContextRunner().withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
                 BdusHealthContributorAutoConfiguration.class))
         .withBean("ram", RamDiskDriver.class, () -> new RamDiskDriver(1024 * 1024))
@@ -36,7 +38,7 @@ class BdusHealthContributorAutoConfigurationTests {
         .withPropertyValues("bdus.devices.disk0.size=1MB");
 
     @Test
-    void oneEntryPerDeviceUpWhileServingDownOnceDetached() {
+    void oneEntryPerDeviceUpWhileServingOutOfServiceOnceDetached() {
         this.runner.run((context) -> {
             CompositeHealthContributor composite = context.getBean("bdusHealthContributor",
                     CompositeHealthContributor.class);
@@ -47,9 +49,9 @@ class BdusHealthContributorAutoConfigurationTests {
             assertThat(health.getDetails()).containsEntry("path", "/dev/fake-disk0")
                 .containsEntry("state", "AVAILABLE")
                 .containsEntry("driver", "ram");
-            context.getBean(BdusDevices.class).detach("disk0", false);
+            context.getBean(BdusDeviceActions.class).detach("disk0", false);
             Health down = ((HealthIndicator) contributor).health();
-            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(down.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
             assertThat(down.getDetails()).containsEntry("state", "STOPPED")
                 .containsEntry("reason", "detached through the bdus endpoint");
         });
@@ -92,7 +94,7 @@ class BdusHealthContributorAutoConfigurationTests {
     @Test
     void noContributorWithoutHealthSupport() {
         this.runner.withClassLoader(new FilteredClassLoader(HealthContributor.class))
-            .run((context) -> assertThat(context).hasSingleBean(BdusDevices.class)
+            .run((context) -> assertThat(context).hasSingleBean(BdusDeviceRegistry.class)
                 .doesNotHaveBean("bdusHealthContributor"));
     }
 

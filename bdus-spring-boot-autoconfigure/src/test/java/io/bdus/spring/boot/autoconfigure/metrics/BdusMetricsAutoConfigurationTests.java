@@ -8,9 +8,11 @@ import io.bdus.driver.BlockDriverException;
 import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
+import io.bdus.spring.boot.autoconfigure.StateDirectories;
 import io.bdus.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BdusMetricsAutoConfigurationTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+    private final ApplicationContextRunner runner = new ApplicationContextRunner().withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, BdusAutoConfiguration.class,
                 BdusMetricsAutoConfiguration.class))
         .withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
@@ -47,7 +49,7 @@ class BdusMetricsAutoConfigurationTests {
                 .getId()
                 .getBaseUnit()).isEqualTo("bytes");
             assertThat(registry.get("bdus.requests.active").tag("device", "disk0").gauge().value()).isZero();
-            assertThat(registry.find("bdus.driver.replacements").tag("device", "disk0").counters()).hasSize(2);
+            assertThat(registry.find("bdus.driver.replacements").tag("device", "disk0").counters()).hasSize(3);
         });
     }
 
@@ -90,7 +92,7 @@ class BdusMetricsAutoConfigurationTests {
     @Test
     void countsPlannedReplacements() {
         this.runner.run((context) -> {
-            context.getBean(BdusDevices.class).replace("disk0", null);
+            context.getBean(BdusDeviceActions.class).replace("disk0", null);
             MeterRegistry registry = context.getBean(MeterRegistry.class);
             assertThat(registry.get("bdus.driver.replacements").tags("device", "disk0", "reason", "planned")
                 .counter()
@@ -103,10 +105,10 @@ class BdusMetricsAutoConfigurationTests {
 
     @Test
     void backsOffWithoutMicrometer() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
+        new ApplicationContextRunner().withPropertyValues(StateDirectories.property()).withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
                 BdusMetricsAutoConfiguration.class))
             .withClassLoader(new FilteredClassLoader(MeterRegistry.class))
-            .run((context) -> assertThat(context).hasSingleBean(BdusDevices.class).doesNotHaveBean(BdusMetrics.class));
+            .run((context) -> assertThat(context).hasSingleBean(BdusDeviceRegistry.class).doesNotHaveBean(BdusMetrics.class));
     }
 
     @Test
