@@ -65,6 +65,9 @@ final class BdusDeviceLifecycle implements SmartLifecycle, DisposableBean {
 
     private boolean stopRequested;
 
+    /** The stop under way or done since the last start, and the deadline it keeps. */
+    private @Nullable Stopping stopping;
+
     private @Nullable CountDownLatch keepAlive;
 
     /**
@@ -110,6 +113,7 @@ final class BdusDeviceLifecycle implements SmartLifecycle, DisposableBean {
                 return;
             }
             this.stopRequested = false;
+            this.stopping = null;
         }
         List<DeviceHandle> handles = this.registry.handles();
         if (!handles.isEmpty()) {
@@ -133,61 +137,94 @@ final class BdusDeviceLifecycle implements SmartLifecycle, DisposableBean {
 
     @Override
     public void stop() {
-        if (beginStop()) {
-            try {
-                stopDevices(Deadline.in(this.shutdownTimeout), false);
-            }
-            finally {
-                endStop();
-            }
+        Stopping stopping = beginStop();
+        if (stopping != null) {
+            stopping.run();
         }
     }
 
     @Override
     public void stop(Runnable callback) {
-        if (!beginStop()) {
+        Stopping stopping = beginStop();
+        if (stopping == null) {
             callback.run();
             return;
         }
-        Deadline deadline = Deadline.in(this.shutdownTimeout);
-        Thread stopping = new Thread(() -> {
-            try {
-                stopDevices(deadline, false);
-            }
-            finally {
-                endStop();
-                callback.run();
-            }
-        }, "bdus-stop");
-        stopping.start();
+        stopping.done.whenComplete((result, ex) -> callback.run());
+        new Thread(stopping::run, "bdus-stop").start();
     }
 
     /**
-     * Tears down devices still running when the context goes away without a lifecycle stop
-     * (e.g. a later bean failed to start); after a stop, even one that ran out of time,
-     * there is nothing more to wait for.
+     * Tears down devices still running when the context goes away without a lifecycle stop;
+     * after a stop, waits for it to finish, but never past its deadline: the driver beans,
+     * destroyed next, are still in use until then.
      */
     @Override
     public void destroy() {
-        boolean stop;
+        Stopping underWay;
+        Stopping stopping = null;
         synchronized (this.monitor) {
-            stop = !this.stopRequested;
-            this.stopRequested = true;
+            underWay = this.stopping;
+            if (underWay == null) {
+                stopping = new Stopping(Deadline.in(this.shutdownTimeout));
+                this.stopping = stopping;
+                this.stopRequested = true;
+            }
         }
-        if (stop && this.registry.handles().stream().anyMatch(DeviceHandle::isLive)) {
-            stopDevices(Deadline.in(this.shutdownTimeout), false);
+        if (underWay != null) {
+            underWay.await();
         }
-        endStop();
+        else {
+            stopping.run();
+        }
     }
 
-    private boolean beginStop() {
+    /** The stop to run, or {@code null} if the devices do not run or a stop is under way. */
+    private @Nullable Stopping beginStop() {
         synchronized (this.monitor) {
             if (!this.running || this.stopRequested) {
-                return false;
+                return null;
             }
             this.stopRequested = true;
-            return true;
+            this.stopping = new Stopping(Deadline.in(this.shutdownTimeout));
+            return this.stopping;
         }
+    }
+
+    /** One stop of every device, within one deadline. */
+    private final class Stopping {
+
+        private final Deadline deadline;
+
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        Stopping(Deadline deadline) {
+            this.deadline = deadline;
+        }
+
+        void run() {
+            try {
+                stopDevices(this.deadline, false);
+            }
+            finally {
+                endStop();
+                this.done.complete(null);
+            }
+        }
+
+        /** Waits for the stop to finish, at most until its deadline. */
+        void await() {
+            try {
+                this.done.get(this.deadline.leftNanos(), TimeUnit.NANOSECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            catch (ExecutionException | TimeoutException ex) {
+                // Logged by the stop; the deadline has passed.
+            }
+        }
+
     }
 
     private void endStop() {

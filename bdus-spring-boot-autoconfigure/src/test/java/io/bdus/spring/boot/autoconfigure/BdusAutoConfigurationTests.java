@@ -45,7 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 class BdusAutoConfigurationTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner().withPropertyValues(StateDirectories.property())
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class));
 
     @Test
@@ -206,16 +207,24 @@ class BdusAutoConfigurationTests {
             assertThat(record.handle()).isEqualTo("id-disk0");
             assertThat(record.pid()).isZero();
         });
-        kept.run((context) -> {
-            ManagedDevice device = context.getBean(BdusDeviceRegistry.class).device("disk0");
-            assertThat(transport.attached()).containsExactly("id-disk0");
-            assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
-            assertThat(device.generation()).isEqualTo(1);
-            assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> {
-                assertThat(record.kept()).isFalse();
-                assertThat(record.pid()).isEqualTo(ProcessHandle.current().pid());
+        List<BdusDeviceEvent> events = new CopyOnWriteArrayList<>();
+        kept.withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
+            .run((context) -> {
+                ManagedDevice device = context.getBean(BdusDeviceRegistry.class).device("disk0");
+                assertThat(events).hasSize(2).first().isInstanceOf(BdusDeviceStartedEvent.class);
+                assertThat(events.get(1)).isInstanceOfSatisfying(BdusDeviceReplacedEvent.class, (replaced) -> {
+                    assertThat(replaced.getReason()).isEqualTo(BdusDeviceReplacedEvent.RESTART);
+                    assertThat(replaced.getGeneration()).isEqualTo(1);
+                    assertThat(replaced.getDriverBean()).isEqualTo("ram");
+                });
+                assertThat(transport.attached()).containsExactly("id-disk0");
+                assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
+                assertThat(device.generation()).isEqualTo(1);
+                assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> {
+                    assertThat(record.kept()).isFalse();
+                    assertThat(record.pid()).isEqualTo(ProcessHandle.current().pid());
+                });
             });
-        });
         assertThat(transport.created()).containsExactly("disk0");
     }
 
@@ -268,6 +277,7 @@ class BdusAutoConfigurationTests {
     void aRecoverableDeviceLeftByAProcessThatDiedIsTakenOver(@TempDir Path state) throws Exception {
         FakeTransport transport = new FakeTransport("kbdus").detachable();
         DeviceRecords records = new DeviceRecords(state.resolve("devices"));
+        List<BdusDeviceReplacedEvent> replacements = new CopyOnWriteArrayList<>();
         Process dead = new ProcessBuilder("true").start();
         dead.waitFor();
         records.save(new DeviceRecord("disk0", "kbdus", "/dev/bdus-7", "id-disk0", 1 << 20, dead.pid(),
@@ -276,10 +286,14 @@ class BdusAutoConfigurationTests {
             .withBean(Transport.class, () -> transport)
             .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
                     "bdus.devices.disk0.recoverable=true")
+            .withBean(ApplicationListener.class,
+                    () -> (ApplicationListener<BdusDeviceReplacedEvent>) replacements::add)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
                 assertThat(transport.attached()).containsExactly("id-disk0");
                 assertThat(transport.created()).isEmpty();
+                assertThat(replacements).singleElement()
+                    .satisfies((replaced) -> assertThat(replaced.getReason()).isEqualTo(BdusDeviceReplacedEvent.CRASH));
             });
     }
 

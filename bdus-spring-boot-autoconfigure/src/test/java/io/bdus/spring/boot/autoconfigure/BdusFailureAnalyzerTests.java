@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BdusFailureAnalyzerTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner().withPropertyValues(StateDirectories.property())
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
         .withBean(Transport.class, () -> new FakeTransport("fuse-loop"));
 
@@ -195,7 +196,9 @@ class BdusFailureAnalyzerTests {
 
     @Test
     void explicitFuseLoopWithoutFuseLoopTransport() {
-        new ApplicationContextRunner().withPropertyValues(StateDirectories.property()).withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
+        new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
             .withUserConfiguration(Ram.class)
             .withBean(Transport.class, () -> new FakeTransport("kbdus"))
             .withPropertyValues("bdus.transport=fuse-loop", "bdus.devices.disk0.size=1MB")
@@ -209,7 +212,9 @@ class BdusFailureAnalyzerTests {
 
     @Test
     void autoWithoutUsableTransportSaysWhatIsMissing() {
-        new ApplicationContextRunner().withPropertyValues(StateDirectories.property()).withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
+        new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
             .withUserConfiguration(Ram.class)
             .withBean(Transport.class, () -> new FakeTransport("fuse-loop", "/dev/fuse does not exist"))
             .withPropertyValues("bdus.devices.disk0.size=1MB")
@@ -233,7 +238,9 @@ class BdusFailureAnalyzerTests {
 
     @Test
     void deviceThatCannotStartIsReported() {
-        new ApplicationContextRunner().withPropertyValues(StateDirectories.property()).withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
+        new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
             .withUserConfiguration(Ram.class)
             .withBean(Transport.class, () -> new FakeTransport("fuse-loop", "/dev/loop-control does not exist"))
             .withPropertyValues("bdus.transport=fuse-loop", "bdus.devices.disk0.size=1MB")
@@ -259,7 +266,8 @@ class BdusFailureAnalyzerTests {
             }
         }
         assertThat(registered).contains(BdusFailureAnalyzer.class.getName(),
-                BdusDeviceStartFailureAnalyzer.class.getName());
+                BdusDeviceStartFailureAnalyzer.class.getName(), KeptDeviceAttachFailureAnalyzer.class.getName(),
+                UnsupportedPlatformFailureAnalyzer.class.getName());
     }
 
     private static FailureAnalysis analyze(AssertableApplicationContext context) {

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BdusEndpointTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner().withPropertyValues(StateDirectories.property())
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class, BdusEndpointAutoConfiguration.class))
         .withUserConfiguration(Drivers.class)
         .withBean(Transport.class, () -> new FakeTransport("fuse-loop"))
@@ -111,6 +112,15 @@ class BdusEndpointTests {
     }
 
     @Test
+    void actionsAreWrittenInLowerCase() {
+        assertThat(BdusEndpoint.Action.values()).extracting(BdusEndpoint.Action::value)
+            .containsExactly("flush", "replace", "detach");
+        assertThat(BdusEndpoint.Action.of("detach")).isEqualTo(BdusEndpoint.Action.DETACH);
+        assertThat(BdusEndpoint.Action.of("DETACH")).isNull();
+        assertThat(BdusEndpoint.Action.of(null)).isNull();
+    }
+
+    @Test
     void unknownDeviceIsNotFound() {
         this.runner.run((context) -> assertThat(
                 context.getBean(BdusEndpoint.class).perform("nope", "flush", null, null).getStatus())
@@ -157,7 +167,8 @@ class BdusEndpointTests {
     @Test
     void detachLeavesARecoverableDeviceInPlace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) {
         FakeTransport transport = new FakeTransport("kbdus").detachable();
-        ApplicationContextRunner recoverable = new ApplicationContextRunner().withPropertyValues(StateDirectories.property())
+        ApplicationContextRunner recoverable = new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
             .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class, BdusEndpointAutoConfiguration.class))
             .withUserConfiguration(Drivers.class)
             .withBean(Transport.class, () -> transport)
