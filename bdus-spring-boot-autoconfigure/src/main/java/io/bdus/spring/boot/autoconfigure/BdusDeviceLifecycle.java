@@ -293,7 +293,7 @@ final class BdusDeviceLifecycle implements SmartLifecycle, DisposableBean {
         }
         if (!late.isEmpty()) {
             logger.warn(LogMessage.format("bdus devices %s did not stop within %s; they go on stopping in the "
-                    + "background", late, this.shutdownTimeout));
+                    + "background", late, BdusDeviceStartException.text(this.shutdownTimeout)));
         }
     }
 
@@ -426,7 +426,7 @@ final class BdusDeviceLifecycle implements SmartLifecycle, DisposableBean {
                 return new BdusDeviceStartException(late.name(), null, true, timeout,
                         "Could not start device '" + late.name() + "' on transport " + late.transportName()
                                 + ": it did not come up within " + BdusDeviceStartException.TIMEOUT_PROPERTY + " ("
-                                + timeout + ")",
+                                + BdusDeviceStartException.text(timeout) + ")",
                         null);
             }
             catch (InterruptedException ex) {

@@ -1,9 +1,12 @@
 package io.bdus.spring.boot.autoconfigure;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 
 import io.bdus.device.DeviceStartException;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.convert.DurationStyle;
 
 /**
  * A configured device could not start; {@link BdusDeviceStartFailureAnalyzer} reports it
@@ -34,6 +37,16 @@ public class BdusDeviceStartException extends DeviceStartException {
     /** Wraps what the runtime reported. */
     BdusDeviceStartException(String device, boolean timedOut, Duration timeout, DeviceStartException cause) {
         this(device, cause.stage(), timedOut, timeout, cause.getMessage(), cause);
+    }
+
+    /**
+     * A duration as it would be configured: {@code 60s}, {@code 1500ms}.
+     * @param duration the duration
+     * @return the text
+     */
+    static String text(Duration duration) {
+        return (duration.toMillis() % 1000 == 0) ? DurationStyle.SIMPLE.print(duration, ChronoUnit.SECONDS)
+                : DurationStyle.SIMPLE.print(duration, ChronoUnit.MILLIS);
     }
 
     /**

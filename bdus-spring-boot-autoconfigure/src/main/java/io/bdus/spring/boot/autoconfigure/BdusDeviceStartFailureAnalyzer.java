@@ -27,11 +27,11 @@ class BdusDeviceStartFailureAnalyzer extends AbstractFailureAnalyzer<DeviceStart
         if (!start.timedOut()) {
             return new FailureAnalysis(description.toString(), "Check the cause above. " + NEEDS, cause);
         }
-        description.append(String.format("%n    Timeout: %s (%s)", start.timeout(),
-                BdusDeviceStartException.TIMEOUT_PROPERTY));
+        String timeout = BdusDeviceStartException.text(start.timeout());
+        description.append(String.format("%n    Timeout: %s (%s)", timeout, BdusDeviceStartException.TIMEOUT_PROPERTY));
         String action = "Find out why " + stage + " of device '" + start.device() + "' takes so long (a driver whose "
                 + "initialize() blocks, a transport waiting for the kernel), or, if it needs longer, raise '"
-                + BdusDeviceStartException.TIMEOUT_PROPERTY + "' (now " + start.timeout() + ").";
+                + BdusDeviceStartException.TIMEOUT_PROPERTY + "' (now " + timeout + ").";
         return new FailureAnalysis(description.toString(), action, cause);
     }
 

@@ -90,7 +90,7 @@ class BdusDeviceLifecycleTests {
                 assertThat(analysis.getDescription()).contains("Device: slow")
                     .contains("Stage: initializing the driver")
                     .contains("bdus.start-timeout");
-                assertThat(analysis.getAction()).contains("raise 'bdus.start-timeout' (now PT2S)");
+                assertThat(analysis.getAction()).contains("raise 'bdus.start-timeout' (now 2s)");
                 assertThat(transport.device("fast")).isNotNull();
                 assertThat(transport.device("fast").isClosed()).isTrue();
                 assertThat(transport.created()).containsExactly("fast");
