@@ -78,8 +78,9 @@ public final class BdusAutoConfiguration {
         BdusDeviceLifecycle bdusDeviceLifecycle(DefaultBdusDeviceRegistry registry, BdusProperties properties,
                 ConfigurableListableBeanFactory beanFactory, ApplicationEventPublisher publisher,
                 Environment environment) {
-            return new BdusDeviceLifecycle(registry, keptDevices(properties), new DriverBeans(beanFactory, LIFECYCLE_BEAN),
-                    publisher, properties.getStartTimeout(), shutdownTimeout(environment));
+            return new BdusDeviceLifecycle(registry, keptDevices(properties),
+                    new DriverBeans(beanFactory, LIFECYCLE_BEAN), publisher, properties.getStartTimeout(),
+                    shutdownTimeout(environment));
         }
 
         @Bean

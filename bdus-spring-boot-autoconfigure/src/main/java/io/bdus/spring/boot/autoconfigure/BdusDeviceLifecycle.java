@@ -191,42 +191,6 @@ final class BdusDeviceLifecycle implements SmartLifecycle, DisposableBean {
         }
     }
 
-    /** One stop of every device, within one deadline. */
-    private final class Stopping {
-
-        private final Deadline deadline;
-
-        private final CompletableFuture<Void> done = new CompletableFuture<>();
-
-        Stopping(Deadline deadline) {
-            this.deadline = deadline;
-        }
-
-        void run() {
-            try {
-                stopDevices(this.deadline, false);
-            }
-            finally {
-                endStop();
-                this.done.complete(null);
-            }
-        }
-
-        /** Waits for the stop to finish, at most until its deadline. */
-        void await() {
-            try {
-                this.done.get(this.deadline.leftNanos(), TimeUnit.NANOSECONDS);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-            catch (ExecutionException | TimeoutException ex) {
-                // Logged by the stop; the deadline has passed.
-            }
-        }
-
-    }
-
     private void endStop() {
         CountDownLatch latch;
         synchronized (this.monitor) {
@@ -314,6 +278,42 @@ final class BdusDeviceLifecycle implements SmartLifecycle, DisposableBean {
                 handle.unlock();
             }
         }
+    }
+
+    /** One stop of every device, within one deadline. */
+    private final class Stopping {
+
+        private final Deadline deadline;
+
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        Stopping(Deadline deadline) {
+            this.deadline = deadline;
+        }
+
+        void run() {
+            try {
+                stopDevices(this.deadline, false);
+            }
+            finally {
+                endStop();
+                this.done.complete(null);
+            }
+        }
+
+        /** Waits for the stop to finish, at most until its deadline. */
+        void await() {
+            try {
+                this.done.get(this.deadline.leftNanos(), TimeUnit.NANOSECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            catch (ExecutionException | TimeoutException ex) {
+                // Logged by the stop; the deadline has passed.
+            }
+        }
+
     }
 
     /** One start of every device, in parallel, within one deadline. */

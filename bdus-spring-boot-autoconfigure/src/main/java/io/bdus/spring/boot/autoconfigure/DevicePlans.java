@@ -45,7 +45,9 @@ final class DevicePlans {
                     DeviceDefinition.of(new DeviceSettings(name, device, properties.getDefaults()))));
         BdusDeviceRegistrar.Devices registrations = (spec, driverBean) -> register(definitions, spec, driverBean);
         registrars.forEach((registrar) -> registrar.registerDevices(registrations));
-        definitions.values().forEach((definition) -> customizers.forEach((customizer) -> customizer.customize(definition)));
+        for (DeviceDefinition definition : definitions.values()) {
+            customizers.forEach((customizer) -> customizer.customize(definition));
+        }
         String[] drivers = beanFactory.getBeanNamesForType(BlockDriver.class, true, false);
         Map<String, DevicePlan> plans = new LinkedHashMap<>();
         Map<String, String> singletonUsers = new HashMap<>();

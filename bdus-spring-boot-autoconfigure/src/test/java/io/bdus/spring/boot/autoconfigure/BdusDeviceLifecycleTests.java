@@ -178,8 +178,8 @@ class BdusDeviceLifecycleTests {
                     .toList();
                 assertThat(lines).singleElement()
                     .asString()
-                    .contains("bdus device 'solo' serving at /dev/fake-solo (1 MiB, transport kbdus, driver bean 'ram'), "
-                            + "taken over from a previous run that left it in place");
+                    .contains("bdus device 'solo' serving at /dev/fake-solo (1 MiB, transport kbdus, "
+                            + "driver bean 'ram'), taken over from a previous run that left it in place");
             });
     }
 

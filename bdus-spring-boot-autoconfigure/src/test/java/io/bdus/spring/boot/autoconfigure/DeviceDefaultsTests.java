@@ -90,7 +90,8 @@ class DeviceDefaultsTests {
                 assertThat(analysis.getDescription()).contains("Property: bdus.defaults.max-concurrent-requests")
                     .contains("Value: 0")
                     .contains("Allowed: 1 to 256");
-                assertThat(analysis.getAction()).isEqualTo("Change 'bdus.defaults.max-concurrent-requests' to 1 to 256.");
+                assertThat(analysis.getAction())
+                    .isEqualTo("Change 'bdus.defaults.max-concurrent-requests' to 1 to 256.");
             });
     }
 

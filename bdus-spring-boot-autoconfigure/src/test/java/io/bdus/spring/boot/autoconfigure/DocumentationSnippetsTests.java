@@ -76,7 +76,8 @@ class DocumentationSnippetsTests {
         }
         BdusProperties properties = bound.get();
         properties.getDevices()
-            .forEach((device, settings) -> DevicePlans.spec(new DeviceSettings(device, settings, properties.getDefaults())));
+            .forEach((device, settings) -> DevicePlans
+                .spec(new DeviceSettings(device, settings, properties.getDefaults())));
         if (properties.getFuse().getOwner() != null) {
             Owner.parse(properties.getFuse().getOwner());
         }

@@ -79,7 +79,8 @@ class ReadmeSnippetsTests {
         int start = root.indexOf("\n## Using the starter");
         assertThat(start).as("'Using the starter' in README.md").isNotNegative();
         int end = root.indexOf("\n## ", start + 1);
-        docs.add(new Documentation("README.md (Using the starter)", root.substring(start, (end < 0) ? root.length() : end)));
+        docs.add(new Documentation("README.md (Using the starter)",
+                root.substring(start, (end < 0) ? root.length() : end)));
         for (String module : List.of("bdus-spring-boot-autoconfigure", "bdus-spring-boot-starter", "demo-app")) {
             Path readme = ROOT.resolve(module).resolve("README.md");
             if (Files.isRegularFile(readme)) {

@@ -148,7 +148,8 @@ class BdusMetricsAutoConfigurationTests {
             .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
                 BdusMetricsAutoConfiguration.class))
             .withClassLoader(new FilteredClassLoader(MeterRegistry.class))
-            .run((context) -> assertThat(context).hasSingleBean(BdusDeviceRegistry.class).doesNotHaveBean(BdusMetrics.class));
+            .run((context) -> assertThat(context).hasSingleBean(BdusDeviceRegistry.class)
+                .doesNotHaveBean(BdusMetrics.class));
     }
 
     @Test

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code POST} is refused.
  */
 @SpringBootTest(classes = FakeDeviceApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "bdus.state-dir=target/web-tests/read-only", "bdus.devices.disk0.size=1MB", "management.endpoints.web.exposure.include=bdus,health" })
+        properties = { "bdus.state-dir=target/web-tests/read-only", "bdus.devices.disk0.size=1MB",
+                "management.endpoints.web.exposure.include=bdus,health" })
 class BdusEndpointReadOnlyWebTests {
 
     @LocalServerPort
