@@ -7,12 +7,17 @@ import java.util.Map;
 
 import io.bdus.device.DeviceRecords;
 import io.bdus.linux.Owner;
+import io.bdus.linux.SupportedPlatform;
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceCustomizer;
+import io.bdus.spring.boot.BdusDeviceRegistrar;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
 
-import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -26,9 +31,9 @@ import org.springframework.core.env.Environment;
 
 /**
  * Auto-configuration for block devices served by {@code BlockDriver} beans: binds
- * {@code bdus.*}, provides the fuse-loop and kbdus transports and the {@link BdusDevices}
- * lifecycle.
- * {@code bdus.enabled=false} turns it off.
+ * {@code bdus.*}, provides the fuse-loop and kbdus transports, the
+ * {@link BdusDeviceRegistry}, the {@link BdusDeviceActions} and the lifecycle that runs the
+ * devices with the context. {@code bdus.enabled=false} turns it off.
  */
 @AutoConfiguration
 @ConditionalOnClass(Transport.class)
@@ -36,25 +41,67 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(BdusProperties.class)
 public final class BdusAutoConfiguration {
 
+    /** Name of the bean that runs the devices; driver beans are its dependencies. */
+    static final String LIFECYCLE_BEAN = "bdusDeviceLifecycle";
+
     static final Path KBDUS_CONTROL = Path.of("/dev/bdus-control");
 
     private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
-    @Bean
-    @ConditionalOnMissingBean
-    BdusDevices bdusDevices(BdusProperties properties, ObjectProvider<Transport> transports,
-            ListableBeanFactory beanFactory, ApplicationEventPublisher publisher, Environment environment) {
-        Map<String, DevicePlan> plans = DevicePlans.from(properties, beanFactory);
-        Transport transport = null;
-        if (!plans.isEmpty()) {
-            List<Transport> candidates = transports.orderedStream().toList();
-            transport = new TransportSelector(KBDUS_CONTROL).select(properties.getTransport(), candidates);
+    /**
+     * The devices, their lifecycle and the actions on them. Declaring a
+     * {@link BdusDeviceRegistry} bean replaces all three.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(BdusDeviceRegistry.class)
+    static class Devices {
+
+        @Bean
+        DefaultBdusDeviceRegistry bdusDeviceRegistry(BdusProperties properties, ObjectProvider<Transport> transports,
+                ConfigurableListableBeanFactory beanFactory, ObjectProvider<BdusDeviceRegistrar> registrars,
+                ObjectProvider<BdusDeviceCustomizer> customizers, Environment environment) {
+            DevicePlans.positive("bdus.start-timeout", properties.getStartTimeout());
+            DevicePlans.positive("bdus.replace-timeout", properties.getReplaceTimeout());
+            Map<String, DevicePlan> plans = DevicePlans.from(properties, beanFactory,
+                    registrars.orderedStream().toList(), customizers.orderedStream().toList());
+            Transport transport = null;
+            if (!plans.isEmpty()) {
+                // Before anything touches JNA, which cannot load elsewhere.
+                SupportedPlatform.check(environment.getProperty("os.name"), environment.getProperty("os.arch"));
+                List<Transport> candidates = transports.orderedStream().toList();
+                transport = new TransportSelector(KBDUS_CONTROL).select(properties.getTransport(), candidates);
+            }
+            return new DefaultBdusDeviceRegistry(plans, transport);
         }
-        Duration shutdownTimeout = Binder.get(environment)
-            .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
-            .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
-        return new BdusDevices(plans, transport, beanFactory, publisher, shutdownTimeout,
-                new DeviceRecords(properties.getStateDir().resolve("devices")));
+
+        @Bean(LIFECYCLE_BEAN)
+        BdusDeviceLifecycle bdusDeviceLifecycle(DefaultBdusDeviceRegistry registry, BdusProperties properties,
+                ConfigurableListableBeanFactory beanFactory, ApplicationEventPublisher publisher,
+                Environment environment) {
+            return new BdusDeviceLifecycle(registry, keptDevices(properties),
+                    new DriverBeans(beanFactory, LIFECYCLE_BEAN), publisher, properties.getStartTimeout(),
+                    shutdownTimeout(environment));
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(BdusDeviceActions.class)
+        DefaultBdusDeviceActions bdusDeviceActions(DefaultBdusDeviceRegistry registry, BdusProperties properties,
+                ConfigurableListableBeanFactory beanFactory, ApplicationEventPublisher publisher,
+                Environment environment) {
+            return new DefaultBdusDeviceActions(registry, new DriverBeans(beanFactory, LIFECYCLE_BEAN),
+                    keptDevices(properties), publisher, properties.getReplaceTimeout(), shutdownTimeout(environment));
+        }
+
+        private static KeptDevices keptDevices(BdusProperties properties) {
+            return new KeptDevices(new DeviceRecords(properties.getStateDir().resolve("devices")));
+        }
+
+        private static Duration shutdownTimeout(Environment environment) {
+            return Binder.get(environment)
+                .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+                .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
+        }
+
     }
 
     /**

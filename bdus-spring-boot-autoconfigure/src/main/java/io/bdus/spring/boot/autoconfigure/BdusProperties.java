@@ -2,10 +2,12 @@ package io.bdus.spring.boot.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -31,9 +33,30 @@ public class BdusProperties {
     private Path stateDir = Path.of("/run/bdus");
 
     /**
-     * Block devices by name.
+     * Time the devices may take to start (they start in parallel): each driver's
+     * initialization and the transport bringing up its device; a bare number is in seconds.
+     * When it runs out, start-up fails and every device started so far is torn down.
+     */
+    @DurationUnit(ChronoUnit.SECONDS)
+    private Duration startTimeout = Duration.ofSeconds(60);
+
+    /**
+     * Time replacing a device's driver may take (draining requests in flight, flushing the
+     * old driver, initializing the new one); a bare number is in seconds. When it runs out,
+     * the old driver keeps serving.
+     */
+    @DurationUnit(ChronoUnit.SECONDS)
+    private Duration replaceTimeout = Duration.ofSeconds(30);
+
+    /**
+     * Block devices by name. A setting a device does not give comes from bdus.defaults.
      */
     private Map<String, Device> devices = new LinkedHashMap<>();
+
+    /**
+     * Settings for every device under bdus.devices that does not give them itself.
+     */
+    private final Device defaults = new Device();
 
     private final Fuse fuse = new Fuse();
 
@@ -59,6 +82,26 @@ public class BdusProperties {
 
     public void setStateDir(Path stateDir) {
         this.stateDir = stateDir;
+    }
+
+    public Duration getStartTimeout() {
+        return this.startTimeout;
+    }
+
+    public void setStartTimeout(Duration startTimeout) {
+        this.startTimeout = startTimeout;
+    }
+
+    public Duration getReplaceTimeout() {
+        return this.replaceTimeout;
+    }
+
+    public void setReplaceTimeout(Duration replaceTimeout) {
+        this.replaceTimeout = replaceTimeout;
+    }
+
+    public Device getDefaults() {
+        return this.defaults;
     }
 
     public Map<String, Device> getDevices() {
@@ -133,7 +176,8 @@ public class BdusProperties {
     }
 
     /**
-     * One block device.
+     * Settings of one block device, or, under {@code bdus.defaults}, of every device that does
+     * not give them itself. A setting given nowhere takes its built-in default.
      */
     public static class Device {
 
@@ -151,7 +195,7 @@ public class BdusProperties {
         /**
          * Smallest unit the device addresses, a power of two from 512B to 4KB.
          */
-        private DataSize logicalBlockSize = DataSize.ofBytes(512);
+        private DataSize logicalBlockSize;
 
         /**
          * Unit the device writes atomically, a power of two from the logical block size to
@@ -162,46 +206,47 @@ public class BdusProperties {
         /**
          * Largest payload of one read or write request, a multiple of 4KB up to 1MB.
          */
-        private DataSize maxRequestSize = DataSize.ofKilobytes(256);
+        private DataSize maxRequestSize;
 
         /**
          * Requests the driver may serve at once, 1 to 256.
          */
-        private int maxConcurrentRequests = 4;
+        private Integer maxConcurrentRequests;
 
         /**
          * Whether clients may only read the device.
          */
-        private boolean readOnly;
+        private Boolean readOnly;
 
         /**
          * Whether the block layer should treat the device as a spinning disk.
          */
-        private boolean rotational;
+        private Boolean rotational;
 
         /**
          * Whether the device outlives its driver so that a new driver can take it over
          * (kbdus transport).
          */
-        private boolean recoverable;
+        private Boolean recoverable;
 
         /**
          * Whether to leave the device in place when the application stops, so that the next
          * run attaches to it (recoverable kbdus devices only; fuse-loop devices are always
          * torn down).
          */
-        private boolean keepOnShutdown;
+        private Boolean keepOnShutdown;
 
         /**
          * Whether the kernel scans the device for partitions.
          */
-        private boolean partitionScanning = true;
+        private Boolean partitionScanning;
 
         /**
-         * Time a request may take before it fails with ETIMEDOUT, at most 1h. Zero means no
-         * timeout.
+         * Time a request may take before it fails with ETIMEDOUT, at most 1h; a bare number
+         * is in seconds. Zero means no timeout.
          */
-        private Duration requestTimeout = Duration.ofSeconds(30);
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration requestTimeout;
 
         public String getDriver() {
             return this.driver;
@@ -243,51 +288,51 @@ public class BdusProperties {
             this.maxRequestSize = maxRequestSize;
         }
 
-        public int getMaxConcurrentRequests() {
+        public Integer getMaxConcurrentRequests() {
             return this.maxConcurrentRequests;
         }
 
-        public void setMaxConcurrentRequests(int maxConcurrentRequests) {
+        public void setMaxConcurrentRequests(Integer maxConcurrentRequests) {
             this.maxConcurrentRequests = maxConcurrentRequests;
         }
 
-        public boolean isReadOnly() {
+        public Boolean getReadOnly() {
             return this.readOnly;
         }
 
-        public void setReadOnly(boolean readOnly) {
+        public void setReadOnly(Boolean readOnly) {
             this.readOnly = readOnly;
         }
 
-        public boolean isRotational() {
+        public Boolean getRotational() {
             return this.rotational;
         }
 
-        public void setRotational(boolean rotational) {
+        public void setRotational(Boolean rotational) {
             this.rotational = rotational;
         }
 
-        public boolean isRecoverable() {
+        public Boolean getRecoverable() {
             return this.recoverable;
         }
 
-        public void setRecoverable(boolean recoverable) {
+        public void setRecoverable(Boolean recoverable) {
             this.recoverable = recoverable;
         }
 
-        public boolean isKeepOnShutdown() {
+        public Boolean getKeepOnShutdown() {
             return this.keepOnShutdown;
         }
 
-        public void setKeepOnShutdown(boolean keepOnShutdown) {
+        public void setKeepOnShutdown(Boolean keepOnShutdown) {
             this.keepOnShutdown = keepOnShutdown;
         }
 
-        public boolean isPartitionScanning() {
+        public Boolean getPartitionScanning() {
             return this.partitionScanning;
         }
 
-        public void setPartitionScanning(boolean partitionScanning) {
+        public void setPartitionScanning(Boolean partitionScanning) {
             this.partitionScanning = partitionScanning;
         }
 

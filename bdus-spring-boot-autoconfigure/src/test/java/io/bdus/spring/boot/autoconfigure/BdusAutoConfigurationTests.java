@@ -12,6 +12,14 @@ import io.bdus.device.DeviceState;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.linux.Owner;
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceEvent;
+import io.bdus.spring.boot.BdusDeviceFailedEvent;
+import io.bdus.spring.boot.BdusDeviceRegistry;
+import io.bdus.spring.boot.BdusDeviceReplacedEvent;
+import io.bdus.spring.boot.BdusDeviceStartedEvent;
+import io.bdus.spring.boot.BdusDeviceStoppedEvent;
+import io.bdus.spring.boot.ManagedDevice;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
@@ -25,7 +33,6 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationListener;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
@@ -39,6 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BdusAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class));
 
     @Test
@@ -46,10 +54,13 @@ class BdusAutoConfigurationTests {
         this.runner.withPropertyValues("bdus.state-dir=/tmp/bdus-state").run((context) -> {
             assertThat(context).hasSingleBean(FuseLoopTransport.class)
                 .hasSingleBean(KbdusTransport.class)
-                .hasSingleBean(BdusDevices.class);
+                .hasSingleBean(BdusDeviceRegistry.class)
+                .hasSingleBean(BdusDeviceActions.class)
+                .hasSingleBean(BdusDeviceLifecycle.class);
             assertThat(context.getBean(FuseLoopTransport.class).stateDirectory())
                 .hasToString("/tmp/bdus-state/fuse-loop");
-            assertThat(context.getBean(BdusDevices.class).devices()).isEmpty();
+            assertThat(context.getBean(BdusDeviceRegistry.class).devices()).isEmpty();
+            assertThat(context.getBean(BdusDeviceRegistry.class).transportName()).isNull();
         });
     }
 
@@ -79,7 +90,8 @@ class BdusAutoConfigurationTests {
             .withPropertyValues("bdus.enabled=false", "bdus.devices.disk0.size=1MB")
             .run((context) -> {
                 assertThat(context).hasNotFailed();
-                assertThat(context).doesNotHaveBean(BdusDevices.class)
+                assertThat(context).doesNotHaveBean(BdusDeviceRegistry.class)
+                    .doesNotHaveBean(BdusDeviceLifecycle.class)
                     .doesNotHaveBean(BdusProperties.class)
                     .doesNotHaveBean(FuseLoopTransport.class);
             });
@@ -94,13 +106,27 @@ class BdusAutoConfigurationTests {
     }
 
     @Test
-    void userBdusDevicesWins() {
+    void userRegistryReplacesTheDevices() {
         this.runner.withUserConfiguration(FakeFuseLoop.class, OneRamDriver.class, CustomDevices.class)
             .withPropertyValues("bdus.devices.disk0.size=1MB")
             .run((context) -> {
-                assertThat(context).hasSingleBean(BdusDevices.class);
-                assertThat(context.getBean(BdusDevices.class)).isSameAs(context.getBean("customDevices"));
-                assertThat(context.getBean(BdusDevices.class).devices()).isEmpty();
+                assertThat(context).hasSingleBean(BdusDeviceRegistry.class)
+                    .doesNotHaveBean(BdusDeviceLifecycle.class)
+                    .doesNotHaveBean(BdusDeviceActions.class);
+                assertThat(context.getBean(BdusDeviceRegistry.class)).isSameAs(context.getBean("customDevices"));
+                assertThat(context.getBean(FakeTransport.class).created()).isEmpty();
+            });
+    }
+
+    @Test
+    void userActionsWin() {
+        BdusDeviceActions mine = new RefusingActions();
+        this.runner.withUserConfiguration(FakeFuseLoop.class, OneRamDriver.class)
+            .withBean("myActions", BdusDeviceActions.class, () -> mine)
+            .withPropertyValues("bdus.devices.disk0.size=1MB")
+            .run((context) -> {
+                assertThat(context).hasSingleBean(BdusDeviceActions.class).hasSingleBean(BdusDeviceLifecycle.class);
+                assertThat(context.getBean(BdusDeviceActions.class)).isSameAs(mine);
             });
     }
 
@@ -113,14 +139,15 @@ class BdusAutoConfigurationTests {
             .withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
             .withPropertyValues("bdus.devices.disk0.size=1MB")
             .run((context) -> {
-                BdusDevices devices = context.getBean(BdusDevices.class);
-                assertThat(devices.isRunning()).isTrue();
-                assertThat(devices.getPhase()).isEqualTo(Integer.MAX_VALUE - 4096);
-                ManagedDevice device = devices.device("disk0");
+                BdusDeviceLifecycle lifecycle = context.getBean(BdusDeviceLifecycle.class);
+                assertThat(lifecycle.isRunning()).isTrue();
+                assertThat(lifecycle.getPhase()).isEqualTo(Integer.MAX_VALUE - 4096);
+                ManagedDevice device = context.getBean(BdusDeviceRegistry.class).device("disk0");
                 assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
                 assertThat(device.path()).isEqualTo("/dev/fake-disk0");
                 assertThat(device.driverBean()).isEqualTo("ram");
-                assertThat(device.driver()).isSameAs(context.getBean("ram"));
+                assertThat(device.driverType()).isEqualTo(RamDiskDriver.class);
+                assertThat(driverOf(device)).isSameAs(context.getBean("ram"));
                 assertThat(device.spec().size()).isEqualTo(1024 * 1024);
                 byte[] data = "hello, block device".getBytes(StandardCharsets.US_ASCII);
                 byte[] block = new byte[4096];
@@ -142,7 +169,7 @@ class BdusAutoConfigurationTests {
             .withPropertyValues("bdus.devices.first.size=1MB", "bdus.devices.second.size=2MB",
                     "bdus.devices.second.logical-block-size=4KB")
             .run((context) -> {
-                BdusDevices devices = context.getBean(BdusDevices.class);
+                BdusDeviceRegistry devices = context.getBean(BdusDeviceRegistry.class);
                 assertThat(devices.devices()).containsOnlyKeys("first", "second");
                 assertThat(devices.devices().values()).allMatch((device) -> device.state() == DeviceState.AVAILABLE);
                 assertThat(devices.device("second").spec().logicalBlockSize()).isEqualTo(4096);
@@ -159,7 +186,7 @@ class BdusAutoConfigurationTests {
         this.runner.withUserConfiguration(OneRamDriver.class)
             .withBean(Transport.class, () -> transport)
             .withPropertyValues("bdus.devices.disk0.size=1MB", "bdus.devices.disk0.keep-on-shutdown=true")
-            .run((context) -> assertThat(context.getBean(BdusDevices.class).isRunning()).isTrue());
+            .run((context) -> assertThat(context.getBean(BdusDeviceLifecycle.class).isRunning()).isTrue());
         assertThat(transport.device("disk0").isClosed()).isTrue();
         assertThat(output).contains("bdus device 'disk0': the fuse-loop transport cannot keep this device across restarts");
     }
@@ -180,16 +207,24 @@ class BdusAutoConfigurationTests {
             assertThat(record.handle()).isEqualTo("id-disk0");
             assertThat(record.pid()).isZero();
         });
-        kept.run((context) -> {
-            ManagedDevice device = context.getBean(BdusDevices.class).device("disk0");
-            assertThat(transport.attached()).containsExactly("id-disk0");
-            assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
-            assertThat(device.generation()).isEqualTo(1);
-            assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> {
-                assertThat(record.kept()).isFalse();
-                assertThat(record.pid()).isEqualTo(ProcessHandle.current().pid());
+        List<BdusDeviceEvent> events = new CopyOnWriteArrayList<>();
+        kept.withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
+            .run((context) -> {
+                ManagedDevice device = context.getBean(BdusDeviceRegistry.class).device("disk0");
+                assertThat(events).hasSize(2).first().isInstanceOf(BdusDeviceStartedEvent.class);
+                assertThat(events.get(1)).isInstanceOfSatisfying(BdusDeviceReplacedEvent.class, (replaced) -> {
+                    assertThat(replaced.getReason()).isEqualTo(BdusDeviceReplacedEvent.RESTART);
+                    assertThat(replaced.getGeneration()).isEqualTo(1);
+                    assertThat(replaced.getDriverBean()).isEqualTo("ram");
+                });
+                assertThat(transport.attached()).containsExactly("id-disk0");
+                assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
+                assertThat(device.generation()).isEqualTo(1);
+                assertThat(records.find("kbdus", "disk0")).hasValueSatisfying((record) -> {
+                    assertThat(record.kept()).isFalse();
+                    assertThat(record.pid()).isEqualTo(ProcessHandle.current().pid());
+                });
             });
-        });
         assertThat(transport.created()).containsExactly("disk0");
     }
 
@@ -242,6 +277,7 @@ class BdusAutoConfigurationTests {
     void aRecoverableDeviceLeftByAProcessThatDiedIsTakenOver(@TempDir Path state) throws Exception {
         FakeTransport transport = new FakeTransport("kbdus").detachable();
         DeviceRecords records = new DeviceRecords(state.resolve("devices"));
+        List<BdusDeviceReplacedEvent> replacements = new CopyOnWriteArrayList<>();
         Process dead = new ProcessBuilder("true").start();
         dead.waitFor();
         records.save(new DeviceRecord("disk0", "kbdus", "/dev/bdus-7", "id-disk0", 1 << 20, dead.pid(),
@@ -250,14 +286,22 @@ class BdusAutoConfigurationTests {
             .withBean(Transport.class, () -> transport)
             .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.devices.disk0.size=1MB",
                     "bdus.devices.disk0.recoverable=true")
+            .withBean(ApplicationListener.class,
+                    () -> (ApplicationListener<BdusDeviceReplacedEvent>) replacements::add)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
                 assertThat(transport.attached()).containsExactly("id-disk0");
                 assertThat(transport.created()).isEmpty();
+                assertThat(replacements).singleElement()
+                    .satisfies((replaced) -> assertThat(replaced.getReason()).isEqualTo(BdusDeviceReplacedEvent.CRASH));
             });
     }
 
-    private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
+    static BlockDriver driverOf(ManagedDevice device) {
+        return ((DeviceHandle) device).driver();
+    }
+
+    static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (type.isInstance(cause)) {
                 return type.cast(cause);
@@ -273,7 +317,7 @@ class BdusAutoConfigurationTests {
             .withBean(Transport.class, () -> transport)
             .withPropertyValues("bdus.transport=kbdus", "bdus.devices.disk0.size=1MB",
                     "bdus.devices.disk0.keep-on-shutdown=true")
-            .run((context) -> assertThat(context.getBean(BdusDevices.class).isRunning()).isTrue());
+            .run((context) -> assertThat(context.getBean(BdusDeviceLifecycle.class).isRunning()).isTrue());
         assertThat(transport.device("disk0").isClosed()).isTrue();
         assertThat(output).contains("the kbdus transport cannot keep this device across restarts (it is not recoverable)");
     }
@@ -285,7 +329,7 @@ class BdusAutoConfigurationTests {
         this.runner.withUserConfiguration(TwoDrivers.class)
             .withBean(Transport.class, () -> transport)
             .withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
-            .withBean("broken", BlockDriver.class, () -> new FailingInitializeDriver())
+            .withBean("broken", BlockDriver.class, () -> new FailingInitializeDriver(() -> transport.device("first")))
             .withPropertyValues("bdus.devices.first.size=1MB", "bdus.devices.bad.size=1MB",
                     "bdus.devices.bad.driver=broken")
             .run((context) -> {
@@ -317,12 +361,13 @@ class BdusAutoConfigurationTests {
         this.runner.withUserConfiguration(FakeFuseLoop.class, OneRamDriver.class)
             .withPropertyValues("bdus.devices.disk0.size=1MB", "spring.lifecycle.timeout-per-shutdown-phase=5s")
             .run((context) -> {
-                BdusDevices devices = context.getBean(BdusDevices.class);
+                BdusDeviceLifecycle lifecycle = context.getBean(BdusDeviceLifecycle.class);
                 java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-                devices.stop(stopped::countDown);
+                lifecycle.stop(stopped::countDown);
                 assertThat(stopped.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-                assertThat(devices.device("disk0").state()).isEqualTo(DeviceState.STOPPED);
-                assertThat(devices.isRunning()).isFalse();
+                assertThat(context.getBean(BdusDeviceRegistry.class).device("disk0").state())
+                    .isEqualTo(DeviceState.STOPPED);
+                assertThat(lifecycle.isRunning()).isFalse();
             });
     }
 
@@ -335,23 +380,24 @@ class BdusAutoConfigurationTests {
             .withBean(ApplicationListener.class, () -> (ApplicationListener<BdusDeviceEvent>) events::add)
             .withPropertyValues("bdus.devices.disk0.size=1MB", "bdus.devices.disk0.driver=ram")
             .run((context) -> {
-                BdusDevices devices = context.getBean(BdusDevices.class);
+                BdusDeviceActions actions = context.getBean(BdusDeviceActions.class);
+                ManagedDevice device = context.getBean(BdusDeviceRegistry.class).device("disk0");
                 FakeTransport.FakeDevice fake = transport.device("disk0");
                 byte[] block = new byte[512];
                 block[0] = 42;
                 fake.write(0, block);
-                BlockDriver before = devices.device("disk0").driver();
-                devices.replace("disk0", null);
-                assertThat(devices.device("disk0").driver()).isSameAs(before);
-                assertThat(devices.device("disk0").generation()).isEqualTo(1);
+                BlockDriver before = driverOf(device);
+                assertThat(actions.replace("disk0", null)).isSameAs(device);
+                assertThat(driverOf(device)).isSameAs(before);
+                assertThat(device.generation()).isEqualTo(1);
                 assertThat(fake.read(0, 512)).isEqualTo(block);
-                devices.replace("disk0", "scratch");
-                BlockDriver scratch = devices.device("disk0").driver();
+                actions.replace("disk0", "scratch");
+                BlockDriver scratch = driverOf(device);
                 assertThat(scratch).isNotSameAs(before).isInstanceOf(RamDiskDriver.class);
-                assertThat(devices.device("disk0").driverBean()).isEqualTo("scratch");
-                devices.replace("disk0", null);
-                assertThat(devices.device("disk0").driver()).isNotSameAs(scratch);
-                assertThat(devices.device("disk0").generation()).isEqualTo(3);
+                assertThat(device.driverBean()).isEqualTo("scratch");
+                actions.replace("disk0", null);
+                assertThat(driverOf(device)).isNotSameAs(scratch);
+                assertThat(device.generation()).isEqualTo(3);
                 assertThat(events).filteredOn(BdusDeviceReplacedEvent.class::isInstance)
                     .extracting((event) -> ((BdusDeviceReplacedEvent) event).getGeneration())
                     .containsExactly(1, 2, 3);
@@ -408,9 +454,28 @@ class BdusAutoConfigurationTests {
     static class CustomDevices {
 
         @Bean
-        BdusDevices customDevices(ConfigurableApplicationContext context) {
-            return new BdusDevices(java.util.Map.of(), null, context.getBeanFactory(), context,
-                    java.time.Duration.ofSeconds(1), null);
+        BdusDeviceRegistry customDevices() {
+            return new DefaultBdusDeviceRegistry(java.util.Map.of(), null);
+        }
+
+    }
+
+    /** Actions an application might put in place of the built-in ones (e.g. to audit them). */
+    static class RefusingActions implements BdusDeviceActions {
+
+        @Override
+        public void flush(String name) {
+            throw new IllegalStateException("refused");
+        }
+
+        @Override
+        public ManagedDevice replace(String name, String driverBean) {
+            throw new IllegalStateException("refused");
+        }
+
+        @Override
+        public String detach(String name, boolean force) {
+            throw new IllegalStateException("refused");
         }
 
     }
@@ -439,7 +504,18 @@ class BdusAutoConfigurationTests {
 
     }
 
+    /** Fails to initialize, once another device has appeared (if given one to wait for). */
     static class FailingInitializeDriver implements BlockDriver {
+
+        private final java.util.function.Supplier<FakeTransport.FakeDevice> after;
+
+        FailingInitializeDriver() {
+            this(null);
+        }
+
+        FailingInitializeDriver(java.util.function.Supplier<FakeTransport.FakeDevice> after) {
+            this.after = after;
+        }
 
         @Override
         public void read(java.nio.ByteBuffer buffer, long offset) {
@@ -447,6 +523,18 @@ class BdusAutoConfigurationTests {
 
         @Override
         public void initialize(io.bdus.driver.DeviceInfo device) throws java.io.IOException {
+            FakeTransport.FakeDevice other = (this.after != null) ? this.after.get() : null;
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (this.after != null && (other == null || other.path() == null) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(10);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                other = this.after.get();
+            }
             throw new java.io.IOException("cannot open backing store");
         }
 

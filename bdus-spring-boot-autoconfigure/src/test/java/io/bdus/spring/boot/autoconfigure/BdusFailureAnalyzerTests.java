@@ -3,6 +3,7 @@ package io.bdus.spring.boot.autoconfigure;
 import java.util.List;
 
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.transport.Transport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BdusFailureAnalyzerTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
         .withBean(Transport.class, () -> new FakeTransport("fuse-loop"));
 
@@ -140,7 +142,7 @@ class BdusFailureAnalyzerTests {
     void beanNamedLikeTheDeviceIsChosenAmongSeveral() {
         this.runner.withUserConfiguration(Ram.class, OtherRam.class)
             .withPropertyValues("bdus.devices.other.size=1MB")
-            .run((context) -> assertThat(context.getBean(BdusDevices.class).device("other").driverBean())
+            .run((context) -> assertThat(context.getBean(BdusDeviceRegistry.class).device("other").driverBean())
                 .isEqualTo("other"));
     }
 
@@ -161,8 +163,9 @@ class BdusFailureAnalyzerTests {
         this.runner.withUserConfiguration(PrototypeRam.class)
             .withPropertyValues("bdus.devices.a.size=1MB", "bdus.devices.b.size=1MB")
             .run((context) -> {
-                BdusDevices devices = context.getBean(BdusDevices.class);
-                assertThat(devices.device("a").driver()).isNotSameAs(devices.device("b").driver());
+                BdusDeviceRegistry devices = context.getBean(BdusDeviceRegistry.class);
+                assertThat(BdusAutoConfigurationTests.driverOf(devices.device("a")))
+                    .isNotSameAs(BdusAutoConfigurationTests.driverOf(devices.device("b")));
             });
     }
 
@@ -193,7 +196,9 @@ class BdusFailureAnalyzerTests {
 
     @Test
     void explicitFuseLoopWithoutFuseLoopTransport() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
+        new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
             .withUserConfiguration(Ram.class)
             .withBean(Transport.class, () -> new FakeTransport("kbdus"))
             .withPropertyValues("bdus.transport=fuse-loop", "bdus.devices.disk0.size=1MB")
@@ -207,7 +212,9 @@ class BdusFailureAnalyzerTests {
 
     @Test
     void autoWithoutUsableTransportSaysWhatIsMissing() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
+        new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
             .withUserConfiguration(Ram.class)
             .withBean(Transport.class, () -> new FakeTransport("fuse-loop", "/dev/fuse does not exist"))
             .withPropertyValues("bdus.devices.disk0.size=1MB")
@@ -225,13 +232,15 @@ class BdusFailureAnalyzerTests {
     void autoPicksUsableFuseLoop() {
         this.runner.withUserConfiguration(Ram.class)
             .withPropertyValues("bdus.devices.disk0.size=1MB")
-            .run((context) -> assertThat(context.getBean(BdusDevices.class).transport().name())
+            .run((context) -> assertThat(context.getBean(BdusDeviceRegistry.class).transportName())
                 .isEqualTo("fuse-loop"));
     }
 
     @Test
     void deviceThatCannotStartIsReported() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
+        new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class))
             .withUserConfiguration(Ram.class)
             .withBean(Transport.class, () -> new FakeTransport("fuse-loop", "/dev/loop-control does not exist"))
             .withPropertyValues("bdus.transport=fuse-loop", "bdus.devices.disk0.size=1MB")
@@ -257,7 +266,8 @@ class BdusFailureAnalyzerTests {
             }
         }
         assertThat(registered).contains(BdusFailureAnalyzer.class.getName(),
-                BdusDeviceStartFailureAnalyzer.class.getName());
+                BdusDeviceStartFailureAnalyzer.class.getName(), KeptDeviceAttachFailureAnalyzer.class.getName(),
+                UnsupportedPlatformFailureAnalyzer.class.getName());
     }
 
     private static FailureAnalysis analyze(AssertableApplicationContext context) {

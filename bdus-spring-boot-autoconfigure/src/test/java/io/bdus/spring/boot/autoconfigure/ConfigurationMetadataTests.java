@@ -70,9 +70,41 @@ class ConfigurationMetadataTests {
     }
 
     @Test
+    void everyDeviceSettingHasADefaultWithTheSameTypeDescriptionAndDefaultValue() {
+        for (Method method : BdusProperties.Device.class.getDeclaredMethods()) {
+            if (method.getName().startsWith("set")) {
+                String field = kebab(method.getName().substring(3));
+                JsonNode perDevice = properties.get("bdus.devices.*." + field);
+                JsonNode shared = properties.get("bdus.defaults." + field);
+                assertThat(shared).as("metadata for bdus.defaults.%s", field).isNotNull();
+                assertThat(shared.get("type").asString()).as(field).isEqualTo(perDevice.get("type").asString());
+                assertThat(shared.get("description").asString()).as(field)
+                    .isEqualTo(perDevice.get("description").asString());
+                assertThat(shared.path("defaultValue").toString()).as(field)
+                    .isEqualTo(perDevice.path("defaultValue").toString());
+            }
+        }
+        assertThat(properties.get("bdus.defaults.max-concurrent-requests").get("defaultValue").asInt()).isEqualTo(4);
+        assertThat(properties.get("bdus.defaults.request-timeout").get("defaultValue").asString()).isEqualTo("30s");
+    }
+
+    @Test
+    void durationsSayWhatABareNumberMeans() {
+        for (String name : List.of("bdus.start-timeout", "bdus.replace-timeout", "bdus.devices.*.request-timeout",
+                "bdus.defaults.request-timeout")) {
+            assertThat(properties.get(name).get("type").asString()).as(name).isEqualTo("java.time.Duration");
+            assertThat(properties.get(name).get("description").asString()).as(name)
+                .contains("a bare number is in seconds");
+        }
+    }
+
+    @Test
     void topLevelPropertiesAreGenerated() {
-        assertThat(properties).containsKeys("bdus.enabled", "bdus.transport", "bdus.state-dir", "bdus.devices");
+        assertThat(properties).containsKeys("bdus.enabled", "bdus.transport", "bdus.state-dir", "bdus.devices",
+                "bdus.start-timeout", "bdus.replace-timeout");
         assertThat(properties.get("bdus.enabled").get("defaultValue").asBoolean()).isTrue();
+        assertThat(properties.get("bdus.start-timeout").get("defaultValue").asString()).isEqualTo("60s");
+        assertThat(properties.get("bdus.replace-timeout").get("defaultValue").asString()).isEqualTo("30s");
     }
 
     @Test

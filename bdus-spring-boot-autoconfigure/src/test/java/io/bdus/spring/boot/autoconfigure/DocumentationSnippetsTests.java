@@ -75,7 +75,9 @@ class DocumentationSnippetsTests {
             return;
         }
         BdusProperties properties = bound.get();
-        properties.getDevices().forEach(DevicePlans::spec);
+        properties.getDevices()
+            .forEach((device, settings) -> DevicePlans
+                .spec(new DeviceSettings(device, settings, properties.getDefaults())));
         if (properties.getFuse().getOwner() != null) {
             Owner.parse(properties.getFuse().getOwner());
         }

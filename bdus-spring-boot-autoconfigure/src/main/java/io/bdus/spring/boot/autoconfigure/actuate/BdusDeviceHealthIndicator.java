@@ -1,22 +1,29 @@
 package io.bdus.spring.boot.autoconfigure.actuate;
 
+import java.util.Locale;
+import java.util.Optional;
+
 import io.bdus.device.DeviceState;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
-import io.bdus.spring.boot.autoconfigure.ManagedDevice;
+import io.bdus.device.InFlightRequest;
+import io.bdus.spring.boot.BdusDeviceRegistry;
+import io.bdus.spring.boot.ManagedDevice;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Health of one block device: UP while it serves clients, DOWN with the reason otherwise.
+ * Health of one block device: UP while it serves clients, with how long its oldest request
+ * has been in the driver ({@code oldestRequestMillis}); DOWN with the stuck request when that
+ * is longer than the device's request timeout (30 seconds when it has none), and DOWN with
+ * the reason when it does not serve; OUT_OF_SERVICE once an operator detached it.
  */
 public class BdusDeviceHealthIndicator implements HealthIndicator {
 
-    private final BdusDevices devices;
+    private final BdusDeviceRegistry devices;
 
     private final String name;
 
-    public BdusDeviceHealthIndicator(BdusDevices devices, String name) {
+    public BdusDeviceHealthIndicator(BdusDeviceRegistry devices, String name) {
         this.devices = devices;
         this.name = name;
     }
@@ -28,17 +35,40 @@ public class BdusDeviceHealthIndicator implements HealthIndicator {
             return Health.unknown().withDetail("reason", "no device named '" + this.name + "'").build();
         }
         DeviceState state = device.state();
-        Health.Builder builder = state.isServing() ? Health.up() : Health.down();
+        Health.Builder builder;
+        String reason = null;
+        Optional<InFlightRequest> oldest = state.isServing() ? device.oldestRequest() : Optional.empty();
+        if (state.isServing()) {
+            InFlightRequest stuck = oldest.filter((request) -> request.age().compareTo(device.stuckRequestLimit()) > 0)
+                .orElse(null);
+            builder = (stuck != null) ? Health.down() : Health.up();
+            if (stuck != null) {
+                reason = "a request is stuck in the driver for longer than " + device.stuckRequestLimit().toSeconds()
+                        + " s: " + stuck;
+            }
+        }
+        else if (device.isDetachedByOperator()) {
+            builder = Health.outOfService();
+            reason = (state == DeviceState.DETACHED)
+                    ? "detached through the bdus endpoint and left in place without a driver; the next start of the "
+                            + "application attaches to it"
+                    : "detached through the bdus endpoint";
+        }
+        else {
+            builder = Health.down();
+            reason = reason(device, state);
+        }
         builder.withDetail("state", state.name()).withDetail("transport", device.transportName());
         if (device.path() != null) {
             builder.withDetail("path", device.path());
         }
         builder.withDetail("driver", device.driverBean()).withDetail("generation", device.generation());
         if (state.isServing()) {
-            builder.withDetail("activeRequests", device.activeRequests());
+            builder.withDetail("activeRequests", device.activeRequests())
+                .withDetail("oldestRequestMillis", oldest.map((request) -> request.age().toMillis()).orElse(0L));
         }
-        else {
-            builder.withDetail("reason", reason(device, state));
+        if (reason != null) {
+            builder.withDetail("reason", reason);
         }
         return builder.build();
     }
@@ -51,13 +81,10 @@ public class BdusDeviceHealthIndicator implements HealthIndicator {
         if (state == DeviceState.DETACHED) {
             return "left in place without a driver; the next start of the application attaches to it";
         }
-        if (device.isDetached()) {
-            return "detached through the bdus endpoint";
-        }
         return switch (state) {
             case STARTING -> "not started yet";
             case STOPPING, STOPPED -> "stopped";
-            default -> state.name().toLowerCase();
+            default -> state.name().toLowerCase(Locale.ROOT);
         };
     }
 

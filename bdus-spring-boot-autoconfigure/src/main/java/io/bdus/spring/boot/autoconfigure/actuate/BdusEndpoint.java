@@ -1,8 +1,9 @@
 package io.bdus.spring.boot.autoconfigure.actuate;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -11,8 +12,9 @@ import io.bdus.device.DeviceStats;
 import io.bdus.device.OperationStats;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.Operation;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
-import io.bdus.spring.boot.autoconfigure.ManagedDevice;
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceRegistry;
+import io.bdus.spring.boot.ManagedDevice;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -30,21 +32,20 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 @Endpoint(id = "bdus", defaultAccess = Access.READ_ONLY)
 public class BdusEndpoint {
 
-    /** Actions a write operation accepts. */
-    public static final List<String> ACTIONS = List.of("flush", "replace", "detach");
+    private final BdusDeviceRegistry devices;
 
-    private final BdusDevices devices;
+    private final BdusDeviceActions actions;
 
-    public BdusEndpoint(BdusDevices devices) {
+    public BdusEndpoint(BdusDeviceRegistry devices, BdusDeviceActions actions) {
         this.devices = devices;
+        this.actions = actions;
     }
 
     @ReadOperation
     public DevicesDescriptor devices() {
         Map<String, DeviceDescriptor> descriptors = new LinkedHashMap<>();
         this.devices.devices().forEach((name, device) -> descriptors.put(name, describe(device)));
-        String transport = (this.devices.transport() != null) ? this.devices.transport().name() : null;
-        return new DevicesDescriptor(transport, descriptors);
+        return new DevicesDescriptor(this.devices.transportName(), descriptors);
     }
 
     @ReadOperation
@@ -61,41 +62,43 @@ public class BdusEndpoint {
             return new WebEndpointResponse<>(ActionResult.error(device, action, "No device named '" + device
                     + "'; devices: " + String.join(", ", this.devices.names())), WebEndpointResponse.STATUS_NOT_FOUND);
         }
-        if (!ACTIONS.contains(action)) {
+        Action chosen = Action.of(action);
+        if (chosen == null) {
             return new WebEndpointResponse<>(ActionResult.error(device, action, "Unknown action '" + action
-                    + "'; allowed actions: " + String.join(", ", ACTIONS)), WebEndpointResponse.STATUS_BAD_REQUEST);
+                    + "'; allowed actions: " + Action.allowed()), WebEndpointResponse.STATUS_BAD_REQUEST);
         }
-        if (driver != null && !"replace".equals(action)) {
+        if (driver != null && chosen != Action.REPLACE) {
             return new WebEndpointResponse<>(
                     ActionResult.error(device, action, "'driver' applies to the replace action only"),
                     WebEndpointResponse.STATUS_BAD_REQUEST);
         }
-        if (force != null && !"detach".equals(action)) {
+        if (force != null && chosen != Action.DETACH) {
             return new WebEndpointResponse<>(
                     ActionResult.error(device, action, "'force' applies to the detach action only"),
                     WebEndpointResponse.STATUS_BAD_REQUEST);
         }
         try {
-            String message = switch (action) {
-                case "flush" -> {
-                    this.devices.flush(device);
+            String message = switch (chosen) {
+                case FLUSH -> {
+                    this.actions.flush(device);
                     yield "Flushed";
                 }
-                case "replace" -> {
+                case REPLACE -> {
                     replace(managed, driver);
                     yield "Driver bean '" + managed.driverBean() + "' took over (generation " + managed.generation()
                             + ")";
                 }
-                default -> this.devices.detach(device, Boolean.TRUE.equals(force));
+                case DETACH -> this.actions.detach(device, Boolean.TRUE.equals(force));
             };
-            return new WebEndpointResponse<>(ActionResult.done(managed, action, message));
+            return new WebEndpointResponse<>(ActionResult.done(managed, chosen.value(), message));
         }
         catch (IllegalArgumentException ex) {
             return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()),
                     WebEndpointResponse.STATUS_BAD_REQUEST);
         }
         catch (IllegalStateException ex) {
-            return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()), 409);
+            // Refused (DeviceInUseException), not serving, or busy with another action.
+            return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()), STATUS_CONFLICT);
         }
         catch (IOException ex) {
             return new WebEndpointResponse<>(ActionResult.error(device, action, ex.getMessage()),
@@ -108,12 +111,54 @@ public class BdusEndpoint {
         String serving = managed.driverBean();
         int generation = managed.generation();
         try {
-            this.devices.replace(managed.name(), driver);
+            this.actions.replace(managed.name(), driver);
         }
         catch (IOException ex) {
             throw new IllegalStateException(ex.getMessage() + "; driver bean '" + serving
                     + "' keeps serving device '" + managed.name() + "' (generation " + generation + ")", ex);
         }
+    }
+
+    private static final int STATUS_CONFLICT = 409;
+
+    /** What a write operation can do to a device; written in lower case. */
+    public enum Action {
+
+        /** Makes completed writes durable. */
+        FLUSH,
+
+        /** Swaps the driver without failing a request. */
+        REPLACE,
+
+        /** Stops serving the device, leaving it in place when its transport can. */
+        DETACH;
+
+        /**
+         * The action as written in a request.
+         * @return the lower-case name
+         */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * The action a request names.
+         * @param value the name as written, e.g. {@code flush}
+         * @return the action, or {@code null} if there is none of that name
+         */
+        public static @Nullable Action of(@Nullable String value) {
+            for (Action action : values()) {
+                if (action.value().equals(value)) {
+                    return action;
+                }
+            }
+            return null;
+        }
+
+        static String allowed() {
+            return String.join(", ", Arrays.stream(values()).map(Action::value).toList());
+        }
+
     }
 
     static DeviceDescriptor describe(ManagedDevice device) {
@@ -127,12 +172,12 @@ public class BdusEndpoint {
         }
         Set<String> capabilities = new TreeSet<>();
         device.capabilities().forEach((operation) -> capabilities.add(operation.tag()));
-        BlockDriver driver = device.driver();
+        Class<? extends BlockDriver> driverType = device.driverType();
         Throwable failure = device.failure();
         return new DeviceDescriptor(device.name(), device.path(), device.transportName(), device.state().name(),
                 device.spec().size(), device.spec().logicalBlockSize(), device.spec().physicalBlockSize(),
                 device.spec().maxRequestSize(), device.spec().readOnly(), capabilities,
-                new DriverDescriptor(device.driverBean(), (driver != null) ? driver.getClass().getName() : null,
+                new DriverDescriptor(device.driverBean(), (driverType != null) ? driverType.getName() : null,
                         device.generation()),
                 device.activeRequests(), (failure != null) ? String.valueOf(failure.getMessage()) : null, operations);
     }

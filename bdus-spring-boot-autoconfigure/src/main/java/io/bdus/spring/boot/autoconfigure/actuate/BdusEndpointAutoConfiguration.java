@@ -1,7 +1,8 @@
 package io.bdus.spring.boot.autoconfigure.actuate;
 
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -16,14 +17,14 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = BdusAutoConfiguration.class)
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
-@ConditionalOnBean(BdusDevices.class)
+@ConditionalOnBean({ BdusDeviceRegistry.class, BdusDeviceActions.class })
 @ConditionalOnAvailableEndpoint(BdusEndpoint.class)
 public final class BdusEndpointAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    BdusEndpoint bdusEndpoint(BdusDevices devices) {
-        return new BdusEndpoint(devices);
+    BdusEndpoint bdusEndpoint(BdusDeviceRegistry devices, BdusDeviceActions actions) {
+        return new BdusEndpoint(devices, actions);
     }
 
 }

@@ -3,8 +3,8 @@ package io.bdus.spring.boot.autoconfigure.actuate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -21,13 +21,13 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = BdusAutoConfiguration.class)
 @ConditionalOnClass({ HealthContributor.class, ConditionalOnEnabledHealthIndicator.class })
-@ConditionalOnBean(BdusDevices.class)
+@ConditionalOnBean(BdusDeviceRegistry.class)
 @ConditionalOnEnabledHealthIndicator("bdus")
 public final class BdusHealthContributorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "bdusHealthContributor")
-    CompositeHealthContributor bdusHealthContributor(BdusDevices devices) {
+    CompositeHealthContributor bdusHealthContributor(BdusDeviceRegistry devices) {
         Map<String, HealthContributor> contributors = new LinkedHashMap<>();
         for (String name : devices.names()) {
             contributors.put(name, new BdusDeviceHealthIndicator(devices, name));

@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.bdus.spring.boot.autoconfigure.BdusDeviceReplacedEvent;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.BdusDeviceRegistry;
+import io.bdus.spring.boot.BdusDeviceReplacedEvent;
+import io.bdus.spring.boot.ManagedDevice;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,7 +19,8 @@ import org.springframework.context.ApplicationListener;
  * Micrometer meters for every configured block device, all registered when bound:
  * {@code bdus.requests} (timer; tags device, op, outcome), {@code bdus.request.size}
  * (summary in bytes; device, op), {@code bdus.requests.active} (gauge; device) and
- * {@code bdus.driver.replacements} (counter; device, reason). Requests are recorded through
+ * {@code bdus.driver.replacements} (counter; device, reason: {@code planned}, or, for devices
+ * taken over at start-up, {@code restart} and {@code crash}). Requests are recorded through
  * each device's request observer.
  */
 public class BdusMetrics implements MeterBinder, ApplicationListener<BdusDeviceReplacedEvent> {
@@ -27,14 +29,15 @@ public class BdusMetrics implements MeterBinder, ApplicationListener<BdusDeviceR
 
     static final String REPLACEMENTS = "bdus.driver.replacements";
 
-    /** Reasons a driver is replaced; {@code crash} is for recoverable kbdus devices. */
-    static final List<String> REASONS = List.of(BdusDeviceReplacedEvent.PLANNED, "crash");
+    /** Reasons a driver is replaced; {@code restart} and {@code crash} are for kbdus devices. */
+    static final List<String> REASONS = List.of(BdusDeviceReplacedEvent.PLANNED, BdusDeviceReplacedEvent.RESTART,
+            BdusDeviceReplacedEvent.CRASH);
 
-    private final BdusDevices devices;
+    private final BdusDeviceRegistry devices;
 
     private final Map<String, List<Counter>> replacements = new ConcurrentHashMap<>();
 
-    public BdusMetrics(BdusDevices devices) {
+    public BdusMetrics(BdusDeviceRegistry devices) {
         this.devices = devices;
     }
 
@@ -42,7 +45,7 @@ public class BdusMetrics implements MeterBinder, ApplicationListener<BdusDeviceR
     public void bindTo(MeterRegistry registry) {
         for (String device : this.devices.names()) {
             this.devices.observe(device, new DeviceMeters(device, registry));
-            Gauge.builder(ACTIVE, this.devices, (devices) -> devices.activeRequests(device))
+            Gauge.builder(ACTIVE, this.devices, (devices) -> activeRequests(devices.device(device)))
                 .description("Requests in a block device's driver right now")
                 .tag("device", device)
                 .register(registry);
@@ -64,6 +67,10 @@ public class BdusMetrics implements MeterBinder, ApplicationListener<BdusDeviceR
         if (counters != null) {
             counters.forEach(Counter::increment);
         }
+    }
+
+    private static int activeRequests(ManagedDevice device) {
+        return (device != null) ? device.activeRequests() : 0;
     }
 
     private static String key(String device, String reason) {

@@ -1,7 +1,7 @@
 package io.bdus.spring.boot.autoconfigure.metrics;
 
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -15,12 +15,12 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = BdusAutoConfiguration.class)
 @ConditionalOnClass(MeterRegistry.class)
-@ConditionalOnBean(BdusDevices.class)
+@ConditionalOnBean(BdusDeviceRegistry.class)
 public final class BdusMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    BdusMetrics bdusMetrics(BdusDevices devices) {
+    BdusMetrics bdusMetrics(BdusDeviceRegistry devices) {
         return new BdusMetrics(devices);
     }
 

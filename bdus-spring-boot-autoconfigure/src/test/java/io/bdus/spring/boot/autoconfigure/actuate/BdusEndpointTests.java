@@ -3,8 +3,9 @@ package io.bdus.spring.boot.autoconfigure.actuate;
 import io.bdus.device.DeviceRecords;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
+import io.bdus.spring.boot.autoconfigure.StateDirectories;
 import io.bdus.spring.boot.autoconfigure.actuate.BdusEndpoint.ActionResult;
 import io.bdus.spring.boot.autoconfigure.actuate.BdusEndpoint.DeviceDescriptor;
 import io.bdus.transport.Transport;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BdusEndpointTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class, BdusEndpointAutoConfiguration.class))
         .withUserConfiguration(Drivers.class)
         .withBean(Transport.class, () -> new FakeTransport("fuse-loop"))
@@ -53,7 +55,7 @@ class BdusEndpointTests {
     @Test
     void endpointIsNotCreatedWithoutActuator() {
         this.runner.withClassLoader(new FilteredClassLoader(Endpoint.class))
-            .run((context) -> assertThat(context).hasSingleBean(BdusDevices.class)
+            .run((context) -> assertThat(context).hasSingleBean(BdusDeviceRegistry.class)
                 .doesNotHaveBean(BdusEndpoint.class));
     }
 
@@ -65,7 +67,7 @@ class BdusEndpointTests {
 
     @Test
     void userEndpointWins() {
-        this.runner.withBean("myEndpoint", BdusEndpoint.class, () -> new BdusEndpoint(null))
+        this.runner.withBean("myEndpoint", BdusEndpoint.class, () -> new BdusEndpoint(null, null))
             .run((context) -> assertThat(context).hasSingleBean(BdusEndpoint.class).hasBean("myEndpoint"));
     }
 
@@ -107,6 +109,15 @@ class BdusEndpointTests {
             assertThat(response.getBody().message())
                 .isEqualTo("Unknown action 'reboot'; allowed actions: flush, replace, detach");
         });
+    }
+
+    @Test
+    void actionsAreWrittenInLowerCase() {
+        assertThat(BdusEndpoint.Action.values()).extracting(BdusEndpoint.Action::value)
+            .containsExactly("flush", "replace", "detach");
+        assertThat(BdusEndpoint.Action.of("detach")).isEqualTo(BdusEndpoint.Action.DETACH);
+        assertThat(BdusEndpoint.Action.of("DETACH")).isNull();
+        assertThat(BdusEndpoint.Action.of(null)).isNull();
     }
 
     @Test
@@ -157,6 +168,7 @@ class BdusEndpointTests {
     void detachLeavesARecoverableDeviceInPlace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) {
         FakeTransport transport = new FakeTransport("kbdus").detachable();
         ApplicationContextRunner recoverable = new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
             .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class, BdusEndpointAutoConfiguration.class))
             .withUserConfiguration(Drivers.class)
             .withBean(Transport.class, () -> transport)
@@ -177,7 +189,7 @@ class BdusEndpointTests {
             });
         recoverable.run((context) -> {
             assertThat(transport.attached()).containsExactly("id-disk0");
-            assertThat(context.getBean(BdusDevices.class).device("disk0").state().isServing()).isTrue();
+            assertThat(context.getBean(BdusDeviceRegistry.class).device("disk0").state().isServing()).isTrue();
         });
         assertThat(transport.created()).containsExactly("disk0");
     }

@@ -1,13 +1,17 @@
 package io.bdus.spring.boot.autoconfigure.actuate;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceFailedEvent;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDeviceFailedEvent;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.autoconfigure.BlockingDriver;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
+import io.bdus.spring.boot.autoconfigure.StateDirectories;
 import io.bdus.transport.Transport;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BdusHealthContributorAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
                 BdusHealthContributorAutoConfiguration.class))
         .withBean("ram", RamDiskDriver.class, () -> new RamDiskDriver(1024 * 1024))
@@ -36,7 +41,7 @@ class BdusHealthContributorAutoConfigurationTests {
         .withPropertyValues("bdus.devices.disk0.size=1MB");
 
     @Test
-    void oneEntryPerDeviceUpWhileServingDownOnceDetached() {
+    void oneEntryPerDeviceUpWhileServingOutOfServiceOnceDetached() {
         this.runner.run((context) -> {
             CompositeHealthContributor composite = context.getBean("bdusHealthContributor",
                     CompositeHealthContributor.class);
@@ -47,12 +52,63 @@ class BdusHealthContributorAutoConfigurationTests {
             assertThat(health.getDetails()).containsEntry("path", "/dev/fake-disk0")
                 .containsEntry("state", "AVAILABLE")
                 .containsEntry("driver", "ram");
-            context.getBean(BdusDevices.class).detach("disk0", false);
+            context.getBean(BdusDeviceActions.class).detach("disk0", false);
             Health down = ((HealthIndicator) contributor).health();
-            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(down.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
             assertThat(down.getDetails()).containsEntry("state", "STOPPED")
                 .containsEntry("reason", "detached through the bdus endpoint");
         });
+    }
+
+    @Test
+    void upShowsHowLongTheOldestRequestHasBeenInTheDriver() {
+        this.runner.run((context) -> {
+            Health health = indicator(context).health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("oldestRequestMillis", 0L).containsEntry("activeRequests", 0);
+        });
+    }
+
+    @Test
+    void aRequestStuckLongerThanTheRequestTimeoutMakesTheDeviceDownNamingIt() {
+        BlockingDriver driver = new BlockingDriver(1024 * 1024, BlockingDriver.Call.WRITE);
+        try {
+            this.runner.withBean("stuck", BlockingDriver.class, () -> driver)
+                .withPropertyValues("bdus.devices.disk0.driver=stuck", "bdus.devices.disk0.request-timeout=1s",
+                        "spring.lifecycle.timeout-per-shutdown-phase=2s")
+                .run((context) -> {
+                    FakeTransport.FakeDevice device = context.getBean(FakeTransport.class).device("disk0");
+                    CompletableFuture.runAsync(() -> {
+                        try {
+                            device.write(4096, new byte[512]);
+                        }
+                        catch (java.io.IOException ex) {
+                            // The request stays stuck; the client gives up.
+                        }
+                    });
+                    assertThat(driver.awaitHanging()).isTrue();
+                    HealthIndicator indicator = indicator(context);
+                    long deadline = System.currentTimeMillis() + 10_000;
+                    while (indicator.health().getStatus() == Status.UP && System.currentTimeMillis() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    Health health = indicator.health();
+                    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(health.getDetails()).containsEntry("state", "AVAILABLE");
+                    assertThat((String) health.getDetails().get("reason"))
+                        .startsWith("a request is stuck in the driver for longer than 1 s: write of 512 bytes at offset "
+                                + "4096, in the driver for ");
+                    assertThat((Long) health.getDetails().get("oldestRequestMillis")).isGreaterThan(1000L);
+                });
+        }
+        finally {
+            driver.release();
+        }
+    }
+
+    private static HealthIndicator indicator(org.springframework.context.ApplicationContext context) {
+        return (HealthIndicator) context.getBean("bdusHealthContributor", CompositeHealthContributor.class)
+            .getContributor("disk0");
     }
 
     @Test
@@ -92,7 +148,7 @@ class BdusHealthContributorAutoConfigurationTests {
     @Test
     void noContributorWithoutHealthSupport() {
         this.runner.withClassLoader(new FilteredClassLoader(HealthContributor.class))
-            .run((context) -> assertThat(context).hasSingleBean(BdusDevices.class)
+            .run((context) -> assertThat(context).hasSingleBean(BdusDeviceRegistry.class)
                 .doesNotHaveBean("bdusHealthContributor"));
     }
 

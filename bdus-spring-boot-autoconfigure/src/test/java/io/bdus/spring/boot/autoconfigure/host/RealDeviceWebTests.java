@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.ram.RamDiskDriver;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
-import io.bdus.spring.boot.autoconfigure.ManagedDevice;
+import io.bdus.spring.boot.BdusDeviceRegistry;
+import io.bdus.spring.boot.ManagedDevice;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,7 +60,7 @@ class RealDeviceWebTests {
     private int port;
 
     @Autowired
-    private BdusDevices devices;
+    private BdusDeviceRegistry devices;
 
     @BeforeAll
     static void requireHost() {

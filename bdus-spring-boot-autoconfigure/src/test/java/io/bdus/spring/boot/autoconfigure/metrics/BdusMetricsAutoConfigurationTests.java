@@ -2,19 +2,27 @@ package io.bdus.spring.boot.autoconfigure.metrics;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import io.bdus.device.DeviceRecord;
+import io.bdus.device.DeviceRecords;
 
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.BlockDriverException;
 import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.spring.boot.BdusDeviceActions;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
+import io.bdus.spring.boot.autoconfigure.StateDirectories;
 import io.bdus.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -29,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BdusMetricsAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withPropertyValues(StateDirectories.property())
         .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, BdusAutoConfiguration.class,
                 BdusMetricsAutoConfiguration.class))
         .withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
@@ -47,7 +56,7 @@ class BdusMetricsAutoConfigurationTests {
                 .getId()
                 .getBaseUnit()).isEqualTo("bytes");
             assertThat(registry.get("bdus.requests.active").tag("device", "disk0").gauge().value()).isZero();
-            assertThat(registry.find("bdus.driver.replacements").tag("device", "disk0").counters()).hasSize(2);
+            assertThat(registry.find("bdus.driver.replacements").tag("device", "disk0").counters()).hasSize(3);
         });
     }
 
@@ -90,23 +99,57 @@ class BdusMetricsAutoConfigurationTests {
     @Test
     void countsPlannedReplacements() {
         this.runner.run((context) -> {
-            context.getBean(BdusDevices.class).replace("disk0", null);
+            context.getBean(BdusDeviceActions.class).replace("disk0", null);
             MeterRegistry registry = context.getBean(MeterRegistry.class);
             assertThat(registry.get("bdus.driver.replacements").tags("device", "disk0", "reason", "planned")
                 .counter()
                 .count()).isEqualTo(1);
-            assertThat(registry.get("bdus.driver.replacements").tags("device", "disk0", "reason", "crash")
-                .counter()
-                .count()).isZero();
+            assertThat(replacements(registry, "disk0", "crash")).isZero();
+            assertThat(replacements(registry, "disk0", "restart")).isZero();
         });
     }
 
     @Test
+    void countsTakeOversAtStartUpOfDevicesLeftByACrashOrByAPreviousRun(@TempDir Path state) throws Exception {
+        DeviceRecords records = new DeviceRecords(state.resolve("devices"));
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        records.save(new DeviceRecord("crashed", "kbdus", "/dev/bdus-7", "id-crashed", 1 << 20, dead.pid(),
+                Instant.now(), false));
+        records.save(new DeviceRecord("kept", "kbdus", "/dev/bdus-8", "id-kept", 1 << 20, 0, Instant.now(), true));
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, BdusAutoConfiguration.class,
+                    BdusMetricsAutoConfiguration.class))
+            .withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
+            .withBean("ram", RamDiskDriver.class, () -> new RamDiskDriver(1024 * 1024),
+                    (definition) -> definition.setScope("prototype"))
+            .withBean(Transport.class, () -> new FakeTransport("kbdus").detachable())
+            .withPropertyValues("bdus.transport=kbdus", "bdus.state-dir=" + state, "bdus.defaults.size=1MB",
+                    "bdus.defaults.recoverable=true", "bdus.devices.crashed.driver=ram", "bdus.devices.kept.driver=ram")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                assertThat(replacements(registry, "crashed", "crash")).isEqualTo(1);
+                assertThat(replacements(registry, "crashed", "restart")).isZero();
+                assertThat(replacements(registry, "kept", "restart")).isEqualTo(1);
+                assertThat(replacements(registry, "kept", "crash")).isZero();
+                assertThat(replacements(registry, "kept", "planned")).isZero();
+            });
+    }
+
+    private static double replacements(MeterRegistry registry, String device, String reason) {
+        return registry.get("bdus.driver.replacements").tags("device", device, "reason", reason).counter().count();
+    }
+
+    @Test
     void backsOffWithoutMicrometer() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
+        new ApplicationContextRunner()
+            .withPropertyValues(StateDirectories.property())
+            .withConfiguration(AutoConfigurations.of(BdusAutoConfiguration.class,
                 BdusMetricsAutoConfiguration.class))
             .withClassLoader(new FilteredClassLoader(MeterRegistry.class))
-            .run((context) -> assertThat(context).hasSingleBean(BdusDevices.class).doesNotHaveBean(BdusMetrics.class));
+            .run((context) -> assertThat(context).hasSingleBean(BdusDeviceRegistry.class)
+                .doesNotHaveBean(BdusMetrics.class));
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.bdus.spring.boot.autoconfigure.web;
 
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -16,14 +16,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code POST} is refused.
  */
 @SpringBootTest(classes = FakeDeviceApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "bdus.devices.disk0.size=1MB", "management.endpoints.web.exposure.include=bdus,health" })
+        properties = { "bdus.state-dir=target/web-tests/read-only", "bdus.devices.disk0.size=1MB",
+                "management.endpoints.web.exposure.include=bdus,health" })
 class BdusEndpointReadOnlyWebTests {
 
     @LocalServerPort
     private int port;
 
     @Autowired
-    private BdusDevices devices;
+    private BdusDeviceRegistry devices;
 
     @Test
     void readsButRefusesActions() {

@@ -1,6 +1,6 @@
 package io.bdus.spring.boot.autoconfigure.web;
 
-import io.bdus.spring.boot.autoconfigure.BdusDevices;
+import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Prometheus output, on a device served in memory.
  */
 @SpringBootTest(classes = FakeDeviceApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "bdus.devices.disk0.size=1MB", "management.endpoint.bdus.access=unrestricted",
+        properties = { "bdus.state-dir=target/web-tests/unrestricted", "bdus.devices.disk0.size=1MB",
+                "management.endpoint.bdus.access=unrestricted",
                 "management.endpoints.web.exposure.include=bdus,health,prometheus",
                 "management.endpoint.health.show-components=always" })
 class BdusEndpointUnrestrictedWebTests {
@@ -26,7 +27,7 @@ class BdusEndpointUnrestrictedWebTests {
     private int port;
 
     @Autowired
-    private BdusDevices devices;
+    private BdusDeviceRegistry devices;
 
     @Autowired
     private FakeTransport transport;

@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Prometheus work and show no device.
  */
 @SpringBootTest(classes = FakeDeviceApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "management.endpoints.web.exposure.include=bdus,health,prometheus",
+        properties = { "bdus.state-dir=target/web-tests/no-devices",
+                "management.endpoints.web.exposure.include=bdus,health,prometheus",
                 "management.endpoint.health.show-components=always" })
 class BdusNoDevicesWebTests {
 

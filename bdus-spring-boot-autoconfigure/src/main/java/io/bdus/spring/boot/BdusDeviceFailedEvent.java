@@ -1,4 +1,4 @@
-package io.bdus.spring.boot.autoconfigure;
+package io.bdus.spring.boot;
 
 /**
  * A block device could not start, or stopped serving because of an error.
@@ -14,6 +14,10 @@ public class BdusDeviceFailedEvent extends BdusDeviceEvent {
         this.cause = cause;
     }
 
+    /**
+     * Why the device failed.
+     * @return the cause
+     */
     public Throwable getCause() {
         return this.cause;
     }

@@ -1,9 +1,9 @@
-package io.bdus.spring.boot.autoconfigure;
+package io.bdus.spring.boot;
 
 import org.springframework.context.ApplicationEvent;
 
 /**
- * Something happened to a configured block device. The source is the {@link ManagedDevice}.
+ * Something happened to a block device. The source is the {@link ManagedDevice}.
  */
 public abstract class BdusDeviceEvent extends ApplicationEvent {
 
@@ -13,6 +13,10 @@ public abstract class BdusDeviceEvent extends ApplicationEvent {
         super(device);
     }
 
+    /**
+     * The device.
+     * @return the device
+     */
     public ManagedDevice getDevice() {
         return (ManagedDevice) getSource();
     }

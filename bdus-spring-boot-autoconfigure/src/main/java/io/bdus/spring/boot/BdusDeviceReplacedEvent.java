@@ -1,7 +1,9 @@
-package io.bdus.spring.boot.autoconfigure;
+package io.bdus.spring.boot;
 
 /**
- * A new driver took over a block device.
+ * A new driver took over a block device: one someone asked for ({@link #PLANNED}), or, at
+ * start-up, the device a previous run of the application left in place ({@link #RESTART})
+ * or a recoverable device whose process died ({@link #CRASH}).
  */
 public class BdusDeviceReplacedEvent extends BdusDeviceEvent {
 
@@ -9,6 +11,12 @@ public class BdusDeviceReplacedEvent extends BdusDeviceEvent {
 
     /** Reason of a replacement someone asked for (endpoint or Java call). */
     public static final String PLANNED = "planned";
+
+    /** Reason of a take-over, at start-up, of a recoverable device whose process died. */
+    public static final String CRASH = "crash";
+
+    /** Reason of a take-over, at start-up, of a device a previous run left in place. */
+    public static final String RESTART = "restart";
 
     private final int generation;
 
@@ -40,7 +48,7 @@ public class BdusDeviceReplacedEvent extends BdusDeviceEvent {
     }
 
     /**
-     * Why the driver was replaced, e.g. {@link #PLANNED}.
+     * Why the driver was replaced: {@link #PLANNED}, {@link #RESTART} or {@link #CRASH}.
      * @return the reason
      */
     public String getReason() {

@@ -1,7 +1,7 @@
-package io.bdus.spring.boot.autoconfigure;
+package io.bdus.spring.boot;
 
 /**
- * A block device appeared and serves clients.
+ * A block device appeared and serves clients. Published once every device has started.
  */
 public class BdusDeviceStartedEvent extends BdusDeviceEvent {
 

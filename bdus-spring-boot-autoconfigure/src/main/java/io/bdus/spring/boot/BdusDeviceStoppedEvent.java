@@ -1,7 +1,8 @@
-package io.bdus.spring.boot.autoconfigure;
+package io.bdus.spring.boot;
 
 /**
- * A block device was torn down on request (application shutdown or detach).
+ * A block device stopped serving on request: torn down, or left in place without a driver
+ * (application shutdown or detach).
  */
 public class BdusDeviceStoppedEvent extends BdusDeviceEvent {
 
