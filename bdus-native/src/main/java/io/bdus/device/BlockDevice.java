@@ -417,7 +417,7 @@ public final class BlockDevice implements AutoCloseable {
         if (!sameInstance) {
             terminateQuietly(previous, Duration.ofMillis(Math.max(1000, left(deadline).toMillis())));
         }
-        logger.info("Device '{}' at {}: driver replaced by {} (generation {})", name(), this.path,
+        logger.debug("Device '{}' at {}: driver replaced by {} (generation {})", name(), this.path,
                 next.getClass().getName(), nextGeneration);
         next.onDeviceAvailable(info(nextGeneration));
         this.listeners.forEach(listener -> listener.replaced(this, nextGeneration));
@@ -470,10 +470,10 @@ public final class BlockDevice implements AutoCloseable {
             }
             if (this.capabilities.contains(Operation.FLUSH)) {
                 BoundedCall.run(thread("replace"), "The flush of the driver of '" + name() + "'", left(deadline),
-                        () -> {
+                        () -> this.dispatcher.callDriver(() -> {
                             driver.flush();
                             return null;
-                        });
+                        }));
             }
         }
         catch (InterruptedException ex) {
@@ -527,7 +527,7 @@ public final class BlockDevice implements AutoCloseable {
             joinWorkers(left(deadline));
             finishDriver(driver, deadline, "detaching");
             this.state = DeviceState.DETACHED;
-            logger.info("Device '{}' at {} detached and left in place (handle {})", name(), this.path, handle);
+            logger.debug("Device '{}' at {} detached and left in place (handle {})", name(), this.path, handle);
             this.listeners.forEach(listener -> listener.stopped(this));
             return handle;
         }
@@ -555,7 +555,7 @@ public final class BlockDevice implements AutoCloseable {
             closeTransport(left(deadline));
             finishDriver(this.dispatcher.driver(), wasFailed ? -1 : deadline, "stopping");
             this.state = DeviceState.STOPPED;
-            logger.info("Device '{}' at {} stopped", name(), this.path);
+            logger.debug("Device '{}' at {} stopped", name(), this.path);
             this.listeners.forEach(listener -> listener.stopped(this));
         }
         finally {
@@ -571,18 +571,19 @@ public final class BlockDevice implements AutoCloseable {
      * expects one call at a time, so the driver is then left alone.
      */
     private void finishDriver(BlockDriver driver, long deadline, String what) {
-        if (!allWorkersReturned()) {
-            String stuck = oldestRequest().map(InFlightRequest::toString).orElse("a request");
-            logger.error("Device '{}': a serving thread is still inside the driver ({}) after {}; the driver is "
-                    + "neither flushed nor terminated", name(), stuck, what);
+        if (!allWorkersReturned() || !this.dispatcher.idle()) {
+            String stuck = oldestRequest().map(InFlightRequest::toString).orElse("an earlier call that overran");
+            logger.error("Device '{}': a thread is still inside the driver ({}) after {}; the driver is neither "
+                    + "flushed nor terminated", name(), stuck, what);
             return;
         }
         if (deadline >= 0 && this.capabilities.contains(Operation.FLUSH)) {
             try {
-                BoundedCall.run(thread("stop"), "The final flush of device '" + name() + "'", left(deadline), () -> {
-                    driver.flush();
-                    return null;
-                });
+                BoundedCall.run(thread("stop"), "The final flush of device '" + name() + "'", left(deadline),
+                        () -> this.dispatcher.callDriver(() -> {
+                            driver.flush();
+                            return null;
+                        }));
             }
             catch (Exception ex) {
                 logger.warn("Device '{}': final flush failed", name(), ex);
@@ -659,10 +660,11 @@ public final class BlockDevice implements AutoCloseable {
 
     private void terminateQuietly(BlockDriver driver, Duration timeout) {
         try {
-            BoundedCall.run(thread("terminate"), "Terminating driver " + driver.getClass().getName(), timeout, () -> {
-                driver.terminate();
-                return null;
-            });
+            BoundedCall.run(thread("terminate"), "Terminating driver " + driver.getClass().getName(), timeout,
+                    () -> this.dispatcher.callDriver(() -> {
+                        driver.terminate();
+                        return null;
+                    }));
         }
         catch (Exception ex) {
             logger.warn("Driver {} of device '{}' failed to terminate", driver.getClass().getName(), name(), ex);

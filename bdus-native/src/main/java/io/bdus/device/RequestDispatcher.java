@@ -10,6 +10,8 @@ import io.bdus.transport.RequestHandler;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -37,6 +39,8 @@ final class RequestDispatcher implements RequestHandler {
     private final ReentrantLock serial = new ReentrantLock();
 
     private final InFlightRequests inFlight = new InFlightRequests();
+
+    private final AtomicInteger ownCalls = new AtomicInteger();
 
     private volatile BlockDriver driver;
 
@@ -77,6 +81,32 @@ final class RequestDispatcher implements RequestHandler {
     private void use(BlockDriver next) {
         this.serialized = next.concurrency() != Concurrency.PARALLEL;
         this.driver = next;
+    }
+
+    /**
+     * Calls the driver outside any request (a flush or terminate of the runtime's own), one
+     * at a time with requests if the driver is serialized, and counts the call while it runs.
+     */
+    <T> T callDriver(Callable<T> call) throws Exception {
+        this.ownCalls.incrementAndGet();
+        boolean serialized = this.serialized;
+        if (serialized) {
+            this.serial.lock();
+        }
+        try {
+            return call.call();
+        }
+        finally {
+            if (serialized) {
+                this.serial.unlock();
+            }
+            this.ownCalls.decrementAndGet();
+        }
+    }
+
+    /** Whether no thread is inside the driver or waiting to enter it. */
+    boolean idle() {
+        return this.ownCalls.get() == 0 && this.statistics.active() == 0;
     }
 
     /** The request that has been in the driver longest, if any. */

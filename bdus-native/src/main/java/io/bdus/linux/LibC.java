@@ -13,10 +13,7 @@ import com.sun.jna.Pointer;
 public final class LibC {
 
     static {
-        if (!Platform.isLinux() || !Platform.is64Bit()) {
-            throw new UnsupportedOperationException("bdus needs 64-bit Linux, this is " + System.getProperty("os.name")
-                    + " " + System.getProperty("os.arch"));
-        }
+        SupportedPlatform.checkCurrent();
         Native.register(Platform.C_LIBRARY_NAME);
     }
 

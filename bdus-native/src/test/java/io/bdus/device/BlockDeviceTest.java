@@ -328,6 +328,33 @@ class BlockDeviceTest {
     }
 
     @Test
+    void aFlushThatOverranIsNotJoinedByAnotherDriverCall() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger flushes = new AtomicInteger();
+        AtomicInteger terminations = new AtomicInteger();
+        RamDiskDriver stuckFlush = new RamDiskDriver(SIZE) {
+            @Override
+            public void flush() {
+                flushes.incrementAndGet();
+                awaitQuietly(never);
+            }
+
+            @Override
+            public void terminate() {
+                terminations.incrementAndGet();
+            }
+        };
+        this.device = start(stuckFlush, spec().build());
+        org.assertj.core.api.Assertions.assertThatIOException()
+            .isThrownBy(() -> this.device.flush(Duration.ofMillis(200)));
+        this.device.stop(Duration.ofMillis(500));
+        assertThat(this.device.state()).isEqualTo(DeviceState.STOPPED);
+        assertThat(flushes).as("no second flush beside the one still running").hasValue(1);
+        assertThat(terminations).hasValue(0);
+        never.countDown();
+    }
+
+    @Test
     void aDriverThatNeverFinishesStartingFailsTheStartNamingTheStage() {
         CountDownLatch never = new CountDownLatch(1);
         RamDiskDriver slow = new RamDiskDriver(SIZE) {

@@ -288,7 +288,7 @@ final class FuseLoopDevice implements TransportDevice {
         catch (IOException ex) {
             log.warn("Cannot delete {}: {}", this.mountPoint, ex.toString());
         }
-        log.info("Device {} ({}) closed", this.spec.name(), this.path == null ? "never activated" : this.path);
+        log.debug("Device {} ({}) closed", this.spec.name(), this.path == null ? "never activated" : this.path);
     }
 
     /** Before channels may release their descriptors, which the watchdog writes to. */

@@ -309,7 +309,7 @@ final class KbdusDevice implements TransportDevice {
             this.closed = true;
             ioctlQuietly(this.fd, IOCTL_TERMINATE, Pointer.NULL, "terminate");
             releaseWhenChannelsReturn(timeout, "detaching");
-            logger.info("kbdus device {} ({}) detached; it waits for a driver", this.id, this.path);
+            logger.debug("kbdus device {} ({}) detached; it waits for a driver", this.id, this.path);
         }
         return Long.toString(this.id);
     }
@@ -343,7 +343,7 @@ final class KbdusDevice implements TransportDevice {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             if (releaseWhenChannelsReturn(left, "its destruction began")) {
                 ioctlQuietly(control, IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED, id, "wait until destroyed");
-                logger.info("kbdus device {} ({}) destroyed", this.id, this.path);
+                logger.debug("kbdus device {} ({}) destroyed", this.id, this.path);
             }
         }
         catch (IOException ex) {
