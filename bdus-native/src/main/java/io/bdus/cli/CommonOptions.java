@@ -1,6 +1,5 @@
 package io.bdus.cli;
 
-import io.bdus.control.ControlClient;
 import io.bdus.control.ControlSockets;
 import io.bdus.device.DeviceRecords;
 import io.bdus.transport.fuse.FuseLoopMountPoints;
@@ -42,11 +41,7 @@ final class CommonOptions {
         return ControlSockets.in(this.stateDir);
     }
 
-    ControlClient controlClient() {
-        return new ControlClient(controlSockets());
-    }
-
     DeviceInventory inventory() {
-        return new DeviceInventory(records(), mountPoints(), controlClient());
+        return new DeviceInventory(records(), mountPoints(), controlSockets());
     }
 }

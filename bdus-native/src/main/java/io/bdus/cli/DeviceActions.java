@@ -60,6 +60,7 @@ final class DeviceActions {
                     + "; nothing to detach.\nDestroy it with 'bdus destroy " + device.label() + "' if it is unused.");
         }
         InUseRefusal.check(device, "detach", force);
+        this.inventory.controlSockets().deleteStale();
         return "The " + device.transport() + " transport cannot keep a device without a driver: "
                 + cleanFuseLoop(device);
     }
@@ -75,6 +76,7 @@ final class DeviceActions {
         }
         requireNoLiveOwner(device, "destroy");
         InUseRefusal.check(device, "destroy", force);
+        this.inventory.controlSockets().deleteStale();
         String notFlushed = flush ? " Not flushed: it " + whyNoFlush(device) + "." : "";
         if (device.transport().equals(KbdusTransport.NAME)) {
             destroyKbdus(device);

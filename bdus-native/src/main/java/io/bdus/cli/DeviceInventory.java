@@ -2,6 +2,7 @@ package io.bdus.cli;
 
 import io.bdus.cli.KnownDevice.Presence;
 import io.bdus.control.ControlClient;
+import io.bdus.control.ControlSockets;
 import io.bdus.control.DeviceStatus;
 import io.bdus.device.DeviceRecord;
 import io.bdus.device.DeviceRecords;
@@ -33,12 +34,15 @@ final class DeviceInventory {
 
     private final FuseLoopMountPoints mountPoints;
 
+    private final ControlSockets sockets;
+
     private final ControlClient control;
 
-    DeviceInventory(DeviceRecords records, FuseLoopMountPoints mountPoints, ControlClient control) {
+    DeviceInventory(DeviceRecords records, FuseLoopMountPoints mountPoints, ControlSockets sockets) {
         this.records = records;
         this.mountPoints = mountPoints;
-        this.control = control;
+        this.sockets = sockets;
+        this.control = new ControlClient(sockets);
     }
 
     DeviceRecords records() {
@@ -51,6 +55,10 @@ final class DeviceInventory {
 
     ControlClient control() {
         return this.control;
+    }
+
+    ControlSockets controlSockets() {
+        return this.sockets;
     }
 
     /** Every device, sorted by transport and name; asks each live owner for its status. */
@@ -92,9 +100,9 @@ final class DeviceInventory {
                 .findFirst().orElse(null);
             points.remove(point);
             exists = point != null && (point.mounted() || !point.loops().isEmpty());
-            if (point != null && point.path() != null) {
-                path = point.path();
-            }
+            // Without a loop device (the kernel clears it once its last user is gone) the recorded
+            // path may already name another device.
+            path = (point != null) ? point.path() : null;
         }
         else {
             exists = path != null && Files.exists(Path.of(path));

@@ -77,12 +77,11 @@ record KnownDevice(String transport, String name, String path, long size, Presen
         return (this.name != null) ? this.transport + "/" + this.name : this.path;
     }
 
-    /** "fuse-loop device 'disk0' (/dev/loop0)", for messages. */
+    /** "device 'disk0' (fuse-loop, /dev/loop0)", or "kbdus device /dev/bdus-3" when unnamed, for messages. */
     String describe() {
-        String what = this.transport + " device " + ((this.name != null) ? "'" + this.name + "'" : "");
-        if (this.path != null) {
-            what += (this.name != null) ? " (" + this.path + ")" : this.path;
+        if (this.name == null) {
+            return this.transport + " device " + this.path;
         }
-        return what.strip();
+        return "device '" + this.name + "' (" + this.transport + ((this.path != null) ? ", " + this.path : "") + ")";
     }
 }

@@ -99,6 +99,9 @@ final class ServeCommand implements Callable<Integer> {
 
     private final PrintStream out;
 
+    /** What --transport auto chose and why, or null. */
+    private String autoChoice;
+
     private final PrintStream err;
 
     ServeCommand() {
@@ -122,6 +125,9 @@ final class ServeCommand implements Callable<Integer> {
         ServedDevice served = new ServedDevice(this.common.records(), this.err);
         checkNotServedElsewhere(deviceSpec.name(), transport, attached);
 
+        if (this.autoChoice != null) {
+            this.err.println("bdus serve: transport auto: " + this.autoChoice);
+        }
         CountDownLatch signalled = new CountDownLatch(1);
         Signals.onTermination(signalled::countDown);
         boolean keep = this.keep;
@@ -176,11 +182,11 @@ final class ServeCommand implements Callable<Integer> {
                 return new FuseLoopTransport(fuseLoopDirectory, false);
             case "auto":
                 if (KbdusControl.isLoaded() || this.attach != null) {
-                    this.err.println("bdus serve: transport auto: kbdus (" + KbdusControl.CONTROL_PATH + " exists)");
+                    this.autoChoice = "kbdus (" + KbdusControl.CONTROL_PATH + " exists)";
                     return new KbdusTransport();
                 }
-                this.err.println("bdus serve: transport auto: fuse-loop (" + KbdusControl.CONTROL_PATH
-                        + " is missing: the kbdus module is not loaded)");
+                this.autoChoice = "fuse-loop (" + KbdusControl.CONTROL_PATH + " is missing: the kbdus module is not "
+                        + "loaded)";
                 return new FuseLoopTransport(fuseLoopDirectory, false);
             default:
                 throw usage("Invalid value for option '--transport': '" + this.transport

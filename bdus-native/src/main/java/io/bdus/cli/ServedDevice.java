@@ -196,6 +196,6 @@ final class ServedDevice implements ControlledDevices, DeviceListener {
     }
 
     static String describe(BlockDevice device) {
-        return device.transportName() + " device '" + device.name() + "' (" + device.path() + ")";
+        return "device '" + device.name() + "' (" + device.transportName() + ", " + device.path() + ")";
     }
 }

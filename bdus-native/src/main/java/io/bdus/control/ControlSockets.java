@@ -43,7 +43,10 @@ public final class ControlSockets {
     }
 
     /** Deletes sockets left by processes that no longer run. */
-    void deleteStale() {
+    public void deleteStale() {
+        if (!Files.isDirectory(this.directory)) {
+            return;
+        }
         try (Stream<Path> files = Files.list(this.directory)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 Matcher matcher = SOCKET.matcher(file.getFileName().toString());
