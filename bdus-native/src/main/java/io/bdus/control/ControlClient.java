@@ -19,7 +19,7 @@ import java.util.List;
 public final class ControlClient {
 
     /** For names and status: the owner answers from memory. */
-    public static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration QUERY_TIMEOUT = Duration.ofSeconds(10);
 
     /** For flush, detach and destroy: longer than the owner's own flush and stop timeouts. */
     public static final Duration ACTION_TIMEOUT = Duration.ofSeconds(120);

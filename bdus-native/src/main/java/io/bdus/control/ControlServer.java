@@ -29,7 +29,7 @@ public final class ControlServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ControlServer.class);
 
     /** How long a client may take to send its request, and to take the response. */
-    static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(2);
 
     private final ControlledDevices devices;
 

@@ -12,8 +12,8 @@
  * root can connect; the server still validates every field. One connection carries one
  * request and one response; the client sends its request line, the server answers and
  * closes. The server ({@link io.bdus.control.ControlServer}) answers one connection at a
- * time on one daemon thread; a client has {@code 5 s} to send its request and take the
- * answer. The client ({@link io.bdus.control.ControlClient}) waits {@code 5 s} for
+ * time on one daemon thread; a client has {@code 2 s} to send its request and take the
+ * answer. The client ({@link io.bdus.control.ControlClient}) waits {@code 10 s} for
  * {@code names} and {@code status} and {@code 120 s} for actions.
  *
  * <h2>Request</h2>
