@@ -41,12 +41,10 @@ import picocli.CommandLine.Spec;
                     + "through this process's control socket. Needs root." },
         footerHeading = "%nExamples:%n",
         footer = {
-            "  bdus serve --size 1G                        a 1 GiB RAM disk, transport chosen automatically",
-            "  bdus serve --name db --file /var/db.img     serve a file (its size, or --size to create/extend it)",
+            "  bdus serve --size 1G                      # a 1 GiB RAM disk",
+            "  bdus serve --name db --file /var/db.img   # serve a file",
             "  bdus serve --transport kbdus --recoverable --keep --file disk.img",
-            "                                              a kbdus device that SIGTERM leaves in place",
-            "  bdus serve --attach 3 --file disk.img       take over kept (or orphaned) kbdus device 3",
-            "  dev=$(bdus serve --size 64M | head -1)      in scripts: wait for the READY line" })
+            "  bdus serve --attach 3 --file disk.img     # take over kbdus device 3" })
 final class ServeCommand implements Callable<Integer> {
 
     static final long DEFAULT_SIZE = 256L << 20;
@@ -144,7 +142,15 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandFailedException(ex.getMessage() + "\nSee above for warnings; add --verbose for details.",
                     ex);
         }
-        served.serving(device);
+        try {
+            served.serving(device);
+        }
+        catch (IOException ex) {
+            served.stop(false);
+            throw new CommandFailedException("Could not record " + ServedDevice.describe(device) + " in "
+                    + this.common.records().directory() + ": " + ex.getMessage() + "; the device was torn down.\n"
+                    + "Check --state-dir.", ex);
+        }
         ControlServer control;
         try {
             control = ControlServer.start(this.common.controlSockets(), served);

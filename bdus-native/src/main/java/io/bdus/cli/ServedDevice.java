@@ -43,7 +43,9 @@ final class ServedDevice implements ControlledDevices, DeviceListener {
 
     /** Starts tracking {@code device} once it serves: records it. */
     void serving(BlockDevice device) throws IOException {
-        this.device = device;
+        synchronized (this) {
+            this.device = device;
+        }
         this.records.save(DeviceRecord.serving(device, device.handle()));
     }
 
