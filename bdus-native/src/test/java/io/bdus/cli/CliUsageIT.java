@@ -2,11 +2,14 @@ package io.bdus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real launcher's help, version and usage errors. Needs neither root nor devices, so it
@@ -30,6 +33,18 @@ class CliUsageIT {
         assertThat(help.out()).contains("serve", "list", "info", "flush", "detach", "destroy", "version",
                 "Exit codes:", "2   usage");
         Launcher.runPlain("help", "destroy").expect(0);
+    }
+
+    @Test
+    void helpWorksBeforeTheJarIsBuiltAndSaysHowToBuildIt(@TempDir Path checkout) throws Exception {
+        Path script = Files.createDirectories(checkout.resolve("scripts")).resolve("bdus");
+        Files.copy(Launcher.script(), script);
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "--help").redirectErrorStream(true);
+        builder.environment().remove("BDUS_JAR");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+        assertThat(output).contains("Usage: bdus", "not built yet", "./mvnw -pl bdus-native -am package -DskipTests");
     }
 
     @Test
