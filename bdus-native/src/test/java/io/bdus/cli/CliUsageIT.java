@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,7 +39,7 @@ class CliUsageIT {
     @Test
     void helpWorksBeforeTheJarIsBuiltAndSaysHowToBuildIt(@TempDir Path checkout) throws Exception {
         Path script = Files.createDirectories(checkout.resolve("scripts")).resolve("bdus");
-        Files.copy(Launcher.script(), script);
+        Files.copy(Launcher.script(), script, StandardCopyOption.COPY_ATTRIBUTES);
         ProcessBuilder builder = new ProcessBuilder(script.toString(), "--help").redirectErrorStream(true);
         builder.environment().remove("BDUS_JAR");
         Process process = builder.start();
