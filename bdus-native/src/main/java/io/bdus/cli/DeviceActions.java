@@ -71,6 +71,9 @@ final class DeviceActions {
                     () -> this.inventory.control().destroy(device.record().pid(), device.name(), flush, force));
         }
         if (device.presence() == Presence.GONE) {
+            if (device.mountPoint() != null) {
+                cleanFuseLoop(device);
+            }
             deleteRecord(device);
             return capitalized(device.describe()) + " was already gone; removed its record.";
         }
