@@ -25,7 +25,7 @@ export BDUS_VM_DIR=${BDUS_VM_DIR:-$repo/.vm}
 echo "Compiling tests and resolving the test class path on the host..."
 ./mvnw -q -B -ntp -pl bdus-native package -DskipTests  # the cli jar scripts/bdus runs (io.bdus.cli ITs)
 ./mvnw -q -B -ntp -pl bdus-native test-compile dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/vm-classpath.txt -Dmdep.excludeArtifactIds=slf4j-simple
+    -Dmdep.outputFile=target/vm-classpath.txt -DexcludeArtifactIds=slf4j-simple
 
 share="$BDUS_VM_DIR/java-vm"
 rm -rf "$share"
