@@ -34,11 +34,8 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench-fio.sh needs root (loop and FUSE devices)" >&2; exit 1; }
 scripts/install-test-deps.sh >/dev/null
 
-echo "Building bdus-native..."
+echo "Building bdus-native (and the bdus command line)..."
 ./mvnw -q -B -ntp -pl bdus-native package -DskipTests
-./mvnw -q -B -ntp -pl bdus-native dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-cp="bdus-native/target/classes:$(cat bdus-native/target/bench-classpath.txt)"
 
 work=$(mktemp -d)
 server_pid=
@@ -59,10 +56,7 @@ dd if=/dev/zero of="$work/tmpfs/disk" bs=1M count=$(( ${size%G} * 1024 )) conv=n
 baseline_loop=$(losetup --find --show --direct-io=on "$work/tmpfs/disk" 2>/dev/null || losetup --find --show "$work/tmpfs/disk")
 echo "baseline: $baseline_loop (loop over tmpfs, dio=$(cat /sys/block/${baseline_loop#/dev/}/loop/dio))"
 
-java_opts=()
-[ "$(java -XshowSettings:properties -version 2>&1 | awk -F= '/java.specification.version/{print int($2)}')" -ge 24 ] \
-    && java_opts+=(--enable-native-access=ALL-UNNAMED)
-java "${java_opts[@]}" -cp "$cp" io.bdus.cli.ServeCommand --name bench --size "$size" --workers 4 \
+scripts/bdus serve --name bench --size "$size" --workers 4 --transport fuse-loop \
     --state-dir /run/bdus-bench >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -29,9 +29,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 [ -f kernel/kbdus.ko ] || { echo "kernel/kbdus.ko is missing: run kernel/ci.sh first" >&2; exit 2; }
 export BDUS_VM_DIR=${BDUS_VM_DIR:-$repo/.vm}
-./mvnw -q -B -ntp -pl bdus-native package -DskipTests
-./mvnw -q -B -ntp -pl bdus-native dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
+./mvnw -q -B -ntp -pl bdus-native package -DskipTests  # builds the cli jar scripts/bdus runs
 
 share="$BDUS_VM_DIR/bench-vm"
 rm -rf "$share"
@@ -43,9 +41,8 @@ cd "$repo"
 insmod kernel/kbdus.ko || exit 90
 modprobe brd rd_nr=1 rd_size=262144 || exit 91
 modprobe fuse 2>/dev/null; modprobe loop 2>/dev/null
-cp="bdus-native/target/classes:\$(cat bdus-native/target/bench-classpath.txt)"
 start_server() { # transport log
-    java -cp "\$cp" io.bdus.cli.ServeCommand --name "b-\$1" --size 256M --workers 2 --transport "\$1" \
+    scripts/bdus serve --name "b-\$1" --size 256M --workers 2 --transport "\$1" \
         --state-dir /run/bdus-bench >"\$2" 2>&1 &
     for _ in \$(seq 1 600); do grep -q '^READY ' "\$2" && break; sleep 0.2; done
     awk '/^READY /{print \$2}' "\$2"
@@ -66,7 +63,7 @@ for w in "randread psync 1" "randread libaio 16" "randwrite libaio 16"; do
     printf '%-28s %10s %10s %7s %10s %7s\n' "\$1 \$2 QD\$3" "\$b" "\$k" \
         "\$(python3 -c "print(f'{\$k/\$b:.2f}')")" "\$f" "\$(python3 -c "print(f'{\$f/\$b:.2f}')")"
 done
-pkill -f io.bdus.cli.ServeCommand; sleep 2
+for t in kbdus fuse-loop; do scripts/bdus destroy "\$t/b-\$t" --state-dir /run/bdus-bench; done
 GUEST
 chmod +x "$share/run.sh"
 echo "Booting the VM; this takes a few minutes..."

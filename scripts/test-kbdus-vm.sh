@@ -23,8 +23,9 @@ repo=$(pwd)
 export BDUS_VM_DIR=${BDUS_VM_DIR:-$repo/.vm}
 
 echo "Compiling tests and resolving the test class path on the host..."
+./mvnw -q -B -ntp -pl bdus-native package -DskipTests  # the cli jar scripts/bdus runs (io.bdus.cli ITs)
 ./mvnw -q -B -ntp -pl bdus-native test-compile dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/vm-classpath.txt
+    -Dmdep.outputFile=target/vm-classpath.txt -DexcludeArtifactIds=slf4j-simple
 
 share="$BDUS_VM_DIR/java-vm"
 rm -rf "$share"
@@ -37,7 +38,8 @@ modprobe ext4 || exit 92
 java -Dbdus.test.transport=kbdus \
     -cp "target/test-classes:target/classes:\$(cat target/vm-classpath.txt)" \
     org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \
-    --select-package io.bdus.integration --reports-dir="\$VM_SHARE/reports" >"\$VM_SHARE/junit.log" 2>&1
+    --select-package io.bdus.integration --select-class io.bdus.cli.CliOnRealDeviceIT \
+    --select-class io.bdus.cli.CliOnKbdusIT --include-classname '.*(Test|IT)' --reports-dir="\$VM_SHARE/reports" >"\$VM_SHARE/junit.log" 2>&1
 rc=\$?
 grep -E "tests (successful|failed|skipped|aborted)" "\$VM_SHARE/junit.log"
 if dmesg | grep -E 'WARNING|BUG|Oops|refcount|lockdep|general protection'; then

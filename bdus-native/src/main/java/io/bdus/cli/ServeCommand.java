@@ -1,98 +1,313 @@
 package io.bdus.cli;
 
+import io.bdus.control.ControlServer;
 import io.bdus.device.BlockDevice;
+import io.bdus.device.DeviceRecord;
 import io.bdus.device.DeviceSpec;
+import io.bdus.device.DeviceStartException;
+import io.bdus.device.InvalidDeviceSpecException;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
+import io.bdus.transport.kbdus.KbdusControl;
+import io.bdus.transport.kbdus.KbdusDeviceConfig;
 import io.bdus.transport.kbdus.KbdusTransport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/**
- * Serves one device from the command line with a reference driver, until interrupted:
- * {@code java -cp ... io.bdus.cli.ServeCommand --size 256M [--file PATH] [--name NAME]}.
- * Used by the benchmarks and handy for trying the runtime without Spring.
- */
-public final class ServeCommand {
+/** {@code bdus serve}: serves one device until SIGTERM or Ctrl-C. */
+@Command(name = "serve", sortOptions = false,
+        header = "Serve a block device (a RAM disk, or a file) until SIGTERM or Ctrl-C.",
+        description = {
+            "Creates the device, records it in the state directory, prints exactly one line 'READY <device path>' on "
+                    + "stdout once clients can use it (and nothing else on stdout), and serves it. One human-readable "
+                    + "line goes to stderr. SIGTERM or SIGINT flushes the device and tears it down (with --keep, "
+                    + "leaves a recoverable device in place) and exits 0. Other bdus commands reach the device "
+                    + "through this process's control socket. Needs root." },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  bdus serve --size 1G                      # a 1 GiB RAM disk",
+            "  bdus serve --name db --file /var/db.img   # serve a file",
+            "  bdus serve --transport kbdus --recoverable --keep --file disk.img",
+            "  bdus serve --attach 3 --file disk.img     # take over kbdus device 3" })
+final class ServeCommand implements Callable<Integer> {
 
-    private ServeCommand() {
+    static final long DEFAULT_SIZE = 256L << 20;
+
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    @Option(names = "--transport", paramLabel = "auto|kbdus|fuse-loop", defaultValue = "auto",
+            description = "auto (the default) picks kbdus when /dev/bdus-control exists, else fuse-loop.")
+    String transport;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Device name: 1 to 32 letters, digits, '-' or '_' (default: disk0, or the kept device's "
+                    + "name with --attach).")
+    String name;
+
+    @Option(names = "--size", paramLabel = "SIZE", converter = ByteSize.Converter.class,
+            description = "Device size: " + ByteSize.UNITS_HELP + ". Default: the size of --file if it exists, "
+                    + "the kernel's with --attach, else 256M.")
+    Long size;
+
+    @Option(names = "--file", paramLabel = "PATH",
+            description = "Serve this file or block device (pass-through driver; a file is created or extended to "
+                    + "--size). Without it, a RAM disk that starts empty.")
+    Path file;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
+            description = "Requests served at once (serving threads): 1 to 256 (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--recoverable",
+            description = "kbdus: the device outlives this process (it waits for 'bdus serve --attach' if the "
+                    + "process dies).")
+    boolean recoverable;
+
+    @Option(names = "--keep",
+            description = "On SIGTERM or SIGINT, leave the recoverable device in place (recorded as kept) instead "
+                    + "of destroying it. Needs --recoverable or --attach.")
+    boolean keep;
+
+    @Option(names = "--attach", paramLabel = "ID|PATH",
+            description = "Take over an existing recoverable kbdus device (kept, or left by a process that died) "
+                    + "by id or path; requests it holds are served by this process.")
+    String attach;
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream out;
+
+    /** What --transport auto chose and why, or null. */
+    private String autoChoice;
+
+    private final PrintStream err;
+
+    ServeCommand() {
+        this(System.out, System.err);
     }
 
-    public static void main(String[] args) throws Exception {
-        String name = "disk0";
-        long size = 256L << 20;
-        Path file = null;
-        int workers = 4;
-        Path stateDir = Path.of("/run/bdus");
-        String transportName = FuseLoopTransport.NAME;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--name" -> name = args[++i];
-                case "--size" -> size = parseSize(args[++i]);
-                case "--file" -> file = Path.of(args[++i]);
-                case "--workers" -> workers = Integer.parseInt(args[++i]);
-                case "--state-dir" -> stateDir = Path.of(args[++i]);
-                case "--transport" -> transportName = args[++i];
-                case "-h", "--help" -> {
-                    usage();
-                    return;
+    ServeCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (this.keep && !this.recoverable && this.attach == null) {
+            throw usage("--keep needs --recoverable (or --attach): only a recoverable device can be left in place");
+        }
+        Transport transport = transport();
+        KbdusDeviceConfig attached = (this.attach != null) ? attachedConfig(transport) : null;
+        DeviceSpec deviceSpec = deviceSpec(attached, transport);
+        BlockDriver driver = (this.file != null) ? new PassthroughDriver(this.file) : new RamDiskDriver(deviceSpec.size());
+        ServedDevice served = new ServedDevice(this.common.records(), this.err);
+        checkNotServedElsewhere(deviceSpec.name(), transport, attached);
+
+        if (this.autoChoice != null) {
+            this.err.println("bdus serve: transport auto: " + this.autoChoice);
+        }
+        CountDownLatch signalled = new CountDownLatch(1);
+        Signals.onTermination(signalled::countDown);
+        boolean keep = this.keep;
+        Thread hook = new Thread(() -> served.stop(keep), "bdus-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        BlockDevice device;
+        try {
+            device = (attached != null)
+                    ? BlockDevice.attach(Long.toString(attached.id()), deviceSpec, driver, transport, START_TIMEOUT, served)
+                    : BlockDevice.start(deviceSpec, driver, transport, START_TIMEOUT, served);
+        }
+        catch (DeviceStartException ex) {
+            throw new CommandFailedException(ex.getMessage() + "\nSee above for warnings; add --verbose for details.",
+                    ex);
+        }
+        try {
+            served.serving(device);
+        }
+        catch (IOException ex) {
+            served.stop(false);
+            throw new CommandFailedException("Could not record " + ServedDevice.describe(device) + " in "
+                    + this.common.records().directory() + ": " + ex.getMessage() + "; the device was torn down.\n"
+                    + "Check --state-dir.", ex);
+        }
+        ControlServer control;
+        try {
+            control = ControlServer.start(this.common.controlSockets(), served);
+        }
+        catch (IOException ex) {
+            served.stop(false);
+            throw new CommandFailedException("Could not open the control socket in " + this.common.controlSockets()
+                .directory() + ": " + ex.getMessage() + "; the device was torn down.", ex);
+        }
+        this.err.println("bdus serve: " + ServedDevice.describe(device) + " "
+                + ((attached != null) ? "taken over" : "serving") + ", " + ByteSize.format(deviceSpec.size()) + ", "
+                + ((this.file != null) ? "file " + this.file : "RAM disk") + ", " + deviceSpec.maxConcurrentRequests()
+                + " workers, pid " + ProcessHandle.current().pid() + "; stop with SIGTERM or Ctrl-C");
+        this.out.println("READY " + device.path());
+        this.out.flush();
+
+        served.awaitEnd(signalled);
+        served.stop(keep);
+        control.close(ServedDevice.STOP_TIMEOUT);
+        removeHook(hook);
+        Throwable failure = served.failure();
+        if (failure != null) {
+            throw new CommandFailedException(ServedDevice.describe(device) + " failed: " + failure.getMessage()
+                    + "\nIt was torn down; see the log above (--verbose for more).", failure);
+        }
+        return 0;
+    }
+
+    private Transport transport() {
+        Path fuseLoopDirectory = this.common.fuseLoopDirectory();
+        switch (this.transport) {
+            case KbdusTransport.NAME:
+                return new KbdusTransport();
+            case FuseLoopTransport.NAME:
+                return new FuseLoopTransport(fuseLoopDirectory, false);
+            case "auto":
+                if (KbdusControl.isLoaded() || this.attach != null) {
+                    this.autoChoice = "kbdus (" + KbdusControl.CONTROL_PATH + " exists)";
+                    return new KbdusTransport();
                 }
-                default -> {
-                    System.err.println("Unknown argument: " + args[i]);
-                    usage();
-                    System.exit(2);
-                }
+                this.autoChoice = "fuse-loop (" + KbdusControl.CONTROL_PATH + " is missing: the kbdus module is not "
+                        + "loaded)";
+                return new FuseLoopTransport(fuseLoopDirectory, false);
+            default:
+                throw usage("Invalid value for option '--transport': '" + this.transport
+                        + "' (allowed: auto, kbdus, fuse-loop)");
+        }
+    }
+
+    /** The kernel's view of the device {@code --attach} names. */
+    private KbdusDeviceConfig attachedConfig(Transport transport) {
+        if (!(transport instanceof KbdusTransport)) {
+            throw usage("--attach takes over a kbdus device; it cannot be used with --transport " + this.transport);
+        }
+        String reason = transport.unavailableReason().orElse(null);
+        if (reason != null) {
+            throw new CommandFailedException("Cannot take over kbdus device " + this.attach + ": " + reason + ".");
+        }
+        try {
+            long id = this.attach.matches("\\d{1,18}") ? Long.parseLong(this.attach) : KbdusControl.idOf(this.attach);
+            KbdusDeviceConfig config = KbdusControl.config(id);
+            if (!config.recoverable()) {
+                throw new CommandFailedException("kbdus device " + id + " (" + config.path() + ") is not recoverable: "
+                        + "only a recoverable device can be taken over.\nIts driver serves it until it stops.");
+            }
+            return config;
+        }
+        catch (IOException ex) {
+            throw new CommandFailedException("Cannot take over kbdus device " + this.attach + ": " + ex.getMessage()
+                    + ".\n'bdus list' shows the devices there are.", ex);
+        }
+    }
+
+    private DeviceSpec deviceSpec(KbdusDeviceConfig attached, Transport transport) {
+        String deviceName = (this.name != null) ? this.name : defaultName(attached);
+        long deviceSize = (this.size != null) ? this.size : defaultSize(attached);
+        DeviceSpec.Builder builder = DeviceSpec.builder(deviceName, deviceSize)
+            .maxConcurrentRequests(this.workers)
+            .recoverable(this.recoverable || attached != null);
+        if (attached != null) {
+            builder.logicalBlockSize(attached.logicalBlockSize()).readOnly(attached.readOnly());
+        }
+        if (this.recoverable && !(transport instanceof KbdusTransport)) {
+            this.err.println("bdus serve: --recoverable has no effect on " + transport.name()
+                    + ", which cannot keep a device past its process");
+        }
+        try {
+            return builder.build();
+        }
+        catch (InvalidDeviceSpecException ex) {
+            String option = Map.of("name", "--name", "size", "--size", "max-concurrent-requests", "--workers")
+                .getOrDefault(ex.field(), ex.field());
+            throw usage("Invalid value for option '" + option + "': " + ex.value() + " (allowed: " + ex.allowed() + ")");
+        }
+    }
+
+    private String defaultName(KbdusDeviceConfig attached) {
+        if (attached != null) {
+            Optional<DeviceRecord> kept = this.common.records().all().stream()
+                .filter(record -> record.transport().equals(KbdusTransport.NAME)
+                        && Long.valueOf(attached.id()).equals(DeviceInventory.kbdusId(record)))
+                .findFirst();
+            if (kept.isPresent()) {
+                return kept.get().name();
             }
         }
-        DeviceSpec spec = DeviceSpec.builder(name, size).maxConcurrentRequests(workers).build();
-        BlockDriver driver = (file != null) ? new PassthroughDriver(file) : new RamDiskDriver(size);
-        Transport transport = switch (transportName) {
-            case FuseLoopTransport.NAME -> new FuseLoopTransport(stateDir);
-            case KbdusTransport.NAME -> new KbdusTransport();
-            default -> throw new IllegalArgumentException(
-                    "--transport must be fuse-loop or kbdus, was '" + transportName + "'");
-        };
-        BlockDevice device = BlockDevice.start(spec, driver, transport, Duration.ofSeconds(30));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            device.stop(Duration.ofSeconds(30));
-            stopped.countDown();
-        }, "bdus-serve-shutdown"));
-        System.out.println("READY " + device.path());
-        System.out.flush();
-        stopped.await();
+        return "disk0";
     }
 
-    private static void usage() {
-        System.out.println("""
-                Usage: ServeCommand [--name NAME] [--size SIZE] [--file PATH] [--workers N]
-                                    [--transport fuse-loop|kbdus] [--state-dir DIR]
-                Serves a block device (a RAM disk, or PATH through the pass-through driver) on the
-                fuse-loop (default) or kbdus transport until Ctrl-C. SIZE takes K, M, G suffixes (powers of 1024).
-                Prints "READY <device path>" once the device is available. Needs root.""");
-    }
-
-    static long parseSize(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
-        long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
-            case 'K' -> 1L << 10;
-            case 'M' -> 1L << 20;
-            case 'G' -> 1L << 30;
-            case 'T' -> 1L << 40;
-            default -> 1;
-        };
-        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
-        try {
-            return Long.parseLong(digits) * unit;
+    private long defaultSize(KbdusDeviceConfig attached) {
+        if (attached != null) {
+            return attached.size();
         }
-        catch (NumberFormatException ex) {
-            throw new IllegalArgumentException("--size must be a number with an optional K, M, G or T suffix, was '"
-                    + text + "'");
+        try {
+            if (this.file != null && Files.isRegularFile(this.file) && Files.size(this.file) > 0) {
+                return Files.size(this.file);
+            }
+        }
+        catch (IOException ex) {
+            // the driver reports an unreadable file when it opens it
+        }
+        return DEFAULT_SIZE;
+    }
+
+    /** Refuses a name another live process serves, or that names a kept device this run does not take over. */
+    private void checkNotServedElsewhere(String deviceName, Transport transport, KbdusDeviceConfig attached) {
+        Optional<DeviceRecord> existing = this.common.records().find(transport.name(), deviceName);
+        if (existing.isEmpty()) {
+            return;
+        }
+        DeviceRecord record = existing.get();
+        if (!record.kept() && record.ownerAlive()) {
+            throw new CommandFailedException(transport.name() + " device '" + deviceName + "' is already served by pid "
+                    + record.pid() + " (" + record.path() + ").\nChoose another --name, or stop that process first.");
+        }
+        Long id = DeviceInventory.kbdusId(record);
+        boolean takesItOver = attached != null && id != null && id == attached.id();
+        boolean stillThere = transport instanceof KbdusTransport && id != null
+                && Files.exists(Path.of(KbdusControl.DEVICE_PATH_PREFIX + id));
+        if (!takesItOver && stillThere) {
+            throw new CommandFailedException("kbdus device '" + deviceName + "' (" + record.path() + ") is "
+                    + (record.kept() ? "kept" : "left by pid " + record.pid() + ", which ended") + ".\n"
+                    + "Take it over with 'bdus serve --attach " + id + "', destroy it with 'bdus destroy kbdus/"
+                    + deviceName + "', or choose another --name.");
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(this.spec.commandLine(), message);
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (IllegalStateException ex) {
+            // already shutting down
         }
     }
 }
