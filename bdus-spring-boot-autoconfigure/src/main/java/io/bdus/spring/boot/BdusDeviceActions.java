@@ -65,4 +65,19 @@ public interface BdusDeviceActions {
      */
     String detach(String name, boolean force);
 
+    /**
+     * Tears a device down, even one its transport could keep, after flushing it unless
+     * {@code flush} is false, within {@code spring.lifecycle.timeout-per-shutdown-phase}. This
+     * is refused while the block device is mounted or open unless {@code force} is set. (The
+     * {@code bdus destroy} command line uses it.)
+     * @param name the device name
+     * @param flush whether to flush first
+     * @param force whether to tear it down even while it is in use
+     * @return what happened, in one sentence
+     * @throws DeviceInUseException if the device is in use and {@code force} is not set
+     * @throws IllegalStateException if the device does not serve
+     * @throws IllegalArgumentException if there is no device of that name
+     */
+    String destroy(String name, boolean flush, boolean force);
+
 }

@@ -92,6 +92,14 @@ public final class BdusAutoConfiguration {
                     keptDevices(properties), publisher, properties.getReplaceTimeout(), shutdownTimeout(environment));
         }
 
+        @Bean
+        @ConditionalOnBooleanProperty(name = "bdus.control-socket.enabled", matchIfMissing = true)
+        ControlSocketLifecycle bdusControlSocket(DefaultBdusDeviceRegistry registry, BdusDeviceActions actions,
+                BdusProperties properties) {
+            return new ControlSocketLifecycle(properties.getStateDir(), new RegistryControlledDevices(registry,
+                    actions));
+        }
+
         private static KeptDevices keptDevices(BdusProperties properties) {
             return new KeptDevices(new DeviceRecords(properties.getStateDir().resolve("devices")));
         }

@@ -60,6 +60,8 @@ public class BdusProperties {
 
     private final Fuse fuse = new Fuse();
 
+    private final ControlSocket controlSocket = new ControlSocket();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -116,6 +118,10 @@ public class BdusProperties {
         return this.fuse;
     }
 
+    public ControlSocket getControlSocket() {
+        return this.controlSocket;
+    }
+
     /**
      * Ways to turn a driver into a Linux block device.
      */
@@ -149,6 +155,28 @@ public class BdusProperties {
          */
         public String value() {
             return this.value;
+        }
+
+    }
+
+    /**
+     * The control socket under the state directory, through which the bdus command line
+     * lists the application's devices and acts on them.
+     */
+    public static class ControlSocket {
+
+        /**
+         * Whether to open the control socket ({@code <state-dir>/control/<pid>.sock}, root
+         * only) while devices serve.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
         }
 
     }

@@ -20,7 +20,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.log.LogMessage;
 
 /**
- * Flush, replace and detach on the registry's devices, each within one deadline: waiting
+ * Flush, replace, detach and destroy on the registry's devices, each within one deadline: waiting
  * for another action on the same device counts against it.
  */
 final class DefaultBdusDeviceActions implements BdusDeviceActions {
@@ -128,6 +128,38 @@ final class DefaultBdusDeviceActions implements BdusDeviceActions {
             this.stopper.flushAndStop(handle, device, deadline);
             return cannotKeep.substring(0, 1).toUpperCase(Locale.ROOT) + cannotKeep.substring(1) + "; device '"
                     + name + "' was flushed and torn down";
+        }
+        finally {
+            handle.unlock();
+        }
+    }
+
+    @Override
+    public String destroy(String name, boolean flush, boolean force) {
+        DeviceHandle handle = this.registry.handle(name);
+        Deadline deadline = Deadline.in(this.detachTimeout);
+        handle.lock(deadline, "destroy");
+        try {
+            BlockDevice device = handle.serving();
+            List<String> users = BlockDeviceUsers.of(device.path());
+            if (!users.isEmpty()) {
+                if (!force) {
+                    throw new DeviceInUseException(name, device.path(), users,
+                            "destroying it would fail their I/O",
+                            "Unmount it and stop the processes using it, then destroy it again; or force it.");
+                }
+                logger.warn(LogMessage.format("bdus device '%s' at %s: forced destroy while in use (%s)", name,
+                        device.path(), String.join("; ", users)));
+            }
+            handle.detachedByOperator();
+            if (flush) {
+                this.stopper.flushAndStop(handle, device, deadline);
+            }
+            else {
+                this.stopper.stopWithoutFlush(handle, device, deadline);
+            }
+            return "Device '" + name + "' at " + device.path() + (flush ? " was flushed and" : " was")
+                    + " torn down";
         }
         finally {
             handle.unlock();

@@ -68,6 +68,12 @@ final class DeviceStopper {
         this.kept.forget(device.transportName(), device.name());
     }
 
+    /** Tears the device down without flushing it first, and forgets its record. */
+    void stopWithoutFlush(DeviceHandle handle, BlockDevice device, Deadline deadline) {
+        device.stop(deadline.left());
+        this.kept.forget(device.transportName(), device.name());
+    }
+
     /**
      * Leaves the device in place without a driver and records its handle for the next start.
      * @return the handle

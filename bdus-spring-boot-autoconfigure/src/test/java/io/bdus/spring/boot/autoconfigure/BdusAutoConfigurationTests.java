@@ -478,6 +478,11 @@ class BdusAutoConfigurationTests {
             throw new IllegalStateException("refused");
         }
 
+        @Override
+        public String destroy(String name, boolean flush, boolean force) {
+            throw new IllegalStateException("refused");
+        }
+
     }
 
     /** Starts after the devices (higher phase) and fails. */
