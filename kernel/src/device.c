@@ -26,6 +26,8 @@
  * keeps the block device open past the teardown never sees freed memory.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/log2.h>
@@ -337,7 +339,7 @@ struct kbdus_device *kbdus_device_create(const struct kbdus_device_config *c,
 	dev->tag_set.cmd_size = sizeof(struct kbdus_pdu);
 	dev->tag_set.flags = BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	if (c->merge_requests)
-		dev->tag_set.flags |= BLK_MQ_F_SHOULD_MERGE;
+		dev->tag_set.flags |= KBDUS_MQ_F_MERGE;
 	/* With no timeout the handler always re-arms the timer. */
 	dev->tag_set.timeout = c->request_timeout_ms ?
 		max_t(unsigned long, msecs_to_jiffies(c->request_timeout_ms), 1) :

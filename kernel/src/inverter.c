@@ -25,6 +25,8 @@
  * sleep on inverter->wq.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/blk-mq.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>

@@ -17,6 +17,8 @@
  * inverter.  Slot contents are shared with user space and read once.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/blk-mq.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
