@@ -34,15 +34,17 @@ DRV_PID= DEV_ID=
 log() { echo "# [$(cut -d" " -f1 /proc/uptime)] $*"; }
 fail() { echo "FAILED: $*"; exit 1; }
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds, for at most
+# SECONDS of wall time (forks are slow under emulation: count time, not
+# tries).
 wait_for() {
-	local t=$1 i
+	local end=$((SECONDS + $1))
 	shift
-	for ((i = 0; i < t * 10; i++)); do
+	while :; do
 		"$@" && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.1
 	done
-	return 1
 }
 
 # start_driver create|attach [ID] OPTIONS...: start bdus-ram (or
@@ -75,9 +77,16 @@ gone() { [ ! -e "/sys/block/bdus-$1" ]; }
 # exited PID: all threads of the process are gone (a zombie leader alone is
 # left, or nothing); a leader shows Z while another thread still lives.
 exited() {
-	[ ! -e "/proc/$1" ] ||
-		{ [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -le 1 ] &&
-			grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+	local tasks=(/proc/"$1"/task/*) line
+	[ -e "/proc/$1" ] || return 0
+	[ ${#tasks[@]} -le 1 ] || return 1
+	while read -r line; do
+		case $line in
+		State:*Z*) return 0 ;;
+		State:*) return 1 ;;
+		esac
+	done 2>/dev/null <"/proc/$1/status"
+	return 1
 }
 
 destroy_all() {
