@@ -739,4 +739,4 @@ module_exit(kbdus_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Block devices implemented in user space");
-MODULE_VERSION("1.0.0");
+MODULE_VERSION("1.1.0");

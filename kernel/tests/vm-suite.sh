@@ -14,6 +14,14 @@
 # must be built for the booted kernel.  KBDUS_SKIP, tests to leave out.
 set -u
 
+case ${1:-} in
+-h | --help)
+	awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"
+	echo "Tests, in order:"
+	sed -n '/^ALL="/,/"$/p' "$0" | tr -d '"' | sed 's/^ALL=/ /'
+	exit 0 ;;
+esac
+
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 KDIR=$(cd "$TESTS_DIR/.." && pwd)
 KO=${KBDUS_KO:-$KDIR/kbdus.ko}

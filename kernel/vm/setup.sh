@@ -29,7 +29,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 VMDIR=${BDUS_VM_DIR:-$REPO/.vm}
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-	sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'
+	awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "$0"
 	exit 0
 fi
 
