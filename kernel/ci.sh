@@ -33,8 +33,9 @@ Builds and tests the kbdus kernel module.  Run as root on Debian bookworm
 Prints one line per step and test (PASS/FAIL and seconds) and a total, and
 exits non-zero if anything failed.  Logs: <cache>/ci/ (per-test logs in
 <cache>/ci/share-<K>/results/, VM consoles in <cache>/ci/share-<K>/console.log).
-Typical duration on 2 cores: ~3 min cold setup (downloads, trixie root),
-~1 min of builds, 4-5 min of VM suite per kernel; ~15 min end to end warm.
+Typical duration on 2 cores: ~1.5 min cold setup (downloads, trixie root;
+plus apt installs on a fresh machine), ~40 s of builds, 4.5-5.5 min of VM
+suite per kernel; ~15 min end to end warm, ~17 min cold.
 USAGE
 }
 
