@@ -276,7 +276,7 @@ enum kbdus_item_type {
  *
  * Before receiving, the driver chooses where the payload goes by setting
  * use_preallocated_buffer and user_ptr_or_buffer_index in the slot.  A
- * receive writes bytes 8..63.
+ * receive writes every other field.
  */
 struct kbdus_item {
 	/* @0 IN (set by the driver before receiving): payload buffer index
