@@ -1,39 +1,59 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Continuous integration for kernel/: build and test kbdus end to end.
+# Continuous integration for kernel/: build and test kbdus end to end, on
+# every supported kernel.
 set -uo pipefail
 
 usage() {
 	cat <<'USAGE'
-usage: kernel/ci.sh [--help] [TEST...]
+usage: kernel/ci.sh [--help] [--kernel K]... [TEST...]
 
 Builds and tests the kbdus kernel module.  Run as root on Debian bookworm
-(network access to the Debian mirrors is needed on the first run):
+(network access to the Debian archive is needed on the first run):
 
   1. installs the apt packages it needs (only those missing), downloads and
-     unpacks Debian's current 6.1 kernel image + headers and the newest 6.12
-     headers (cached under ${BDUS_VM_DIR:-<repo>/.vm}; see kernel/vm/setup.sh);
-  2. builds kbdus.ko with KCFLAGS=-Werror against the 6.12 headers
-     (compile only) and against the 6.1 headers;
-  3. compiles the uapi header standalone, builds the C smoke driver
-     kernel/tests/bdus-ram, and checks the ABI layout (sizes, offsets, ioctl
-     numbers) against kernel/tests/abi-layout.expected;
-  4. boots Debian's 6.1 kernel once in QEMU (kernel/vm/vmrun) and runs the
-     whole VM suite (kernel/tests/vm-suite.sh) there, or only the named
+     unpacks the three supported kernels, images and headers, and a trixie
+     build root (cached under ${BDUS_VM_DIR:-<repo>/.vm}; see
+     kernel/vm/setup.sh): Debian bookworm's current 6.1, the newest
+     6.12.N+deb12, the newest 7.x of trixie-backports;
+  2. builds kbdus.ko with KCFLAGS=-Werror for each of them into
+     kernel/build/<kver>/kbdus.ko (kernel/vm/build-kbdus.sh), and in tree
+     against 6.1 (as DKMS would), with a staged `make install`;
+  3. compiles the uapi header standalone, builds the C test driver
+     kernel/tests/bdus-ram (64- and 32-bit) and checks the ABI layout
+     against kernel/tests/abi-layout.expected;
+  4. boots each kernel once in QEMU (kernel/vm/vmrun -k K) and runs the VM
+     suite (kernel/tests/vm-suite.sh) there: every test, or only the named
      TESTs.
+
+  --kernel K   only this kernel (6.1, 6.12 or 7) in step 4; repeatable.
+               Default: all three.
 
 Prints one line per step and test (PASS/FAIL and seconds) and a total, and
 exits non-zero if anything failed.  Logs: <cache>/ci/ (per-test logs in
-<cache>/ci/share/results/, VM console in <cache>/ci/share/console.log).
-Typical duration on 2 cores: ~1 min cold setup (downloads), ~30 s of builds,
-3-4 min for the VM suite; ~5 min end to end cold, ~4 min warm.
+<cache>/ci/share-<K>/results/, VM consoles in <cache>/ci/share-<K>/console.log).
+Typical duration on 2 cores: ~1.5 min cold setup (downloads, trixie root;
+plus apt installs on a fresh machine), ~40 s of builds, 4.5-5.5 min of VM
+suite per kernel; ~15 min end to end warm, ~17 min cold.
 USAGE
 }
 
-case ${1:-} in
--h | --help) usage; exit 0 ;;
-esac
+KERNELS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--kernel)
+		case ${2:-} in
+		6.1 | 6.12 | 7) KERNELS+=("$2") ;;
+		*) echo "ci.sh: --kernel needs 6.1, 6.12 or 7" >&2; exit 2 ;;
+		esac
+		shift 2 ;;
+	-*) echo "ci.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ ${#KERNELS[@]} -gt 0 ] || KERNELS=(6.1 6.12 7)
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
@@ -55,8 +75,8 @@ secs_since() { # start_ms
 	printf '%d.%03d' $((d / 1000)) $((d % 1000))
 }
 record() { # PASS|FAIL name secs
-	RESULTS+=("$(printf '%-4s %-28s %8ss' "$1" "$2" "$3")")
-	printf '%-4s %-28s %8ss\n' "$1" "$2" "$3"
+	RESULTS+=("$(printf '%-4s %-36s %8ss' "$1" "$2" "$3")")
+	printf '%-4s %-36s %8ss\n' "$1" "$2" "$3"
 	[ "$1" = PASS ] || FAILED=1
 }
 # step NAME LOGFILE COMMAND...: run a build step, record it.
@@ -78,7 +98,7 @@ rm -rf "$CI"
 mkdir -p "$CI"
 
 echo "== kbdus CI ($(date -u '+%Y-%m-%d %H:%M:%S UTC'))"
-echo "-- setup: packages and kernel downloads (cached in $BDUS_VM_DIR)"
+echo "-- setup: packages, kernels, trixie root (cached in $BDUS_VM_DIR)"
 t0=$(now_ms)
 if "$HERE/vm/setup.sh" 2> >(tee "$CI/setup.log" | grep --line-buffered '^\[setup\]' >&2); then
 	record PASS setup "$(secs_since "$t0")"
@@ -90,33 +110,29 @@ fi
 # shellcheck disable=SC1091
 . "$BDUS_VM_DIR/env"
 
-build_module() { # KDIR KOBJ DIR
-	make -C "$3" KDIR="$1" KOBJ="$2" KCFLAGS=-Werror modules
-}
+kver_of() { local v=KVER${1//./}; echo "${!v}"; }
 
 echo "-- build"
-# 6.12: compile-only, in a copy so the 6.1 objects are not disturbed.
-B612=$CI/build-6.12
-mkdir -p "$B612"
-cp -r "$HERE/Kbuild" "$HERE/Makefile" "$HERE/src" "$HERE/include" "$B612/"
-step "build kbdus.ko (6.12 -Werror)" "$CI/build-6.12.log" \
-	build_module "$KDIR612" "$KOBJ612" "$B612"
-
-make -C "$HERE" KDIR="$KDIR61" KOBJ="$KOBJ61" clean >/dev/null 2>&1
-step "build kbdus.ko (6.1 -Werror)" "$CI/build-6.1.log" \
-	build_module "$KDIR61" "$KOBJ61" "$HERE" &&
-	step "modinfo vermagic is 6.1" "$CI/modinfo.log" \
-		sh -c "modinfo '$HERE/kbdus.ko' | grep -q '^vermagic: *$KVER61 '"
-
-install_check() {
-	rm -rf "$CI/install"
-	make -C "$HERE" KDIR="$KDIR61" KOBJ="$KOBJ61" KVER="$KVER61" \
-		INSTALL_MOD_PATH="$CI/install" install &&
+# In tree first: Kbuild's clean also removes kernel/build/*/kbdus.ko.
+in_tree() {
+	make -C "$HERE" KDIR="$KDIR61" KOBJ="$KOBJ61" clean &&
+		make -C "$HERE" KDIR="$KDIR61" KOBJ="$KOBJ61" KCFLAGS=-Werror modules &&
+		modinfo -F vermagic "$HERE/kbdus.ko" | grep -q "^$KVER61 " &&
+		rm -rf "$CI/install" &&
+		make -C "$HERE" KDIR="$KDIR61" KOBJ="$KOBJ61" KVER="$KVER61" \
+			INSTALL_MOD_PATH="$CI/install" install &&
 		test -f "$CI/install/lib/modules/$KVER61/updates/kbdus.ko" &&
 		grep -q 'kbdus.ko:' "$CI/install/lib/modules/$KVER61/modules.dep"
 }
-[ -f "$HERE/kbdus.ko" ] &&
-	step "make install (staged)" "$CI/install.log" install_check
+step "in-tree make + make install (6.1)" "$CI/in-tree.log" in_tree
+declare -A KO
+for k in 6.1 6.12 7; do
+	if step "build kbdus.ko ($k -Werror)" "$CI/build-$k.log" \
+		"$HERE/vm/build-kbdus.sh" "$k"; then
+		KO[$k]=$(tail -n1 "$CI/build-$k.log")
+	fi
+done
+
 
 uapi_check() {
 	printf '#include "%s"\nint main(void) { return 0; }\n' \
@@ -129,38 +145,42 @@ step "build tests (bdus-ram, abi-layout)" "$CI/tests-build.log" \
 	step "ABI layout = abi-layout.expected" "$CI/abi-layout.log" \
 		sh -c "'$HERE/tests/abi-layout' | diff -u '$HERE/tests/abi-layout.expected' -"
 
-if [ $FAILED != 0 ] || [ ! -f "$HERE/kbdus.ko" ]; then
-	echo "-- build failed; VM suite skipped"
+if [ $FAILED != 0 ]; then
+	echo "-- build failed; VM suites skipped"
 else
-	echo "-- VM suite: one boot of $KVER61 under QEMU/TCG (progress below)"
-	SHARE=$CI/share
-	mkdir -p "$SHARE"
-	t0=$(now_ms)
-	"$HERE/vm/vmrun" -s "$SHARE" -t 1200 \
-		-a "slub_debug=FZPU page_poison=1 hung_task_timeout_secs=60" \
-		"$HERE/tests/vm-suite.sh" "$@" \
-		> >(grep --line-buffered -E '^(PASS|FAIL|    )' | sed -u 's/^/   vm: /') 2>&1
-	rc=$?
-	sleep 0.2
-	vm_secs=$(secs_since "$t0")
-	echo "-- VM suite results"
-	if [ -s "$SHARE/results/summary.txt" ]; then
-		while read -r res name secs; do
-			record "$res" "vm: $name" "$secs"
-		done <"$SHARE/results/summary.txt"
-	fi
-	if [ "$rc" = 0 ] && [ -s "$SHARE/results/summary.txt" ]; then
-		record PASS "vm suite (boot + all)" "$vm_secs"
-	else
-		record FAIL "vm suite (rc $rc)" "$vm_secs"
-		echo "    console log: $SHARE/console.log"
-		tail -n 20 "$SHARE/console.log" 2>/dev/null | sed 's/^/    /'
-	fi
+	for k in "${KERNELS[@]}"; do
+		SHARE=$CI/share-$k
+		mkdir -p "$SHARE"
+		echo "-- VM suite on $(kver_of "$k"): one boot under QEMU/TCG (progress below)"
+		t0=$(now_ms)
+		KBDUS_KO=${KO[$k]} "$HERE/vm/vmrun" -k "$k" -s "$SHARE" -t 1500 -e KBDUS_KO \
+			-a "slub_debug=FZPU page_poison=1 hung_task_timeout_secs=60" \
+			"$HERE/tests/vm-suite.sh" "$@" \
+			> >(grep --line-buffered -E '^(PASS|FAIL|    )' | sed -u 's/^/   vm: /') 2>&1
+		rc=$?
+		sleep 0.2
+		vm_secs=$(secs_since "$t0")
+		if [ -s "$SHARE/results/summary.txt" ]; then
+			while read -r res name secs; do
+				record "$res" "vm $k: $name" "$secs"
+			done <"$SHARE/results/summary.txt"
+		fi
+		if [ "$rc" = 0 ] && [ -s "$SHARE/results/summary.txt" ]; then
+			record PASS "vm $k: suite (boot + all)" "$vm_secs"
+		else
+			record FAIL "vm $k: suite (rc $rc)" "$vm_secs"
+			echo "    console log: $SHARE/console.log"
+			tail -n 20 "$SHARE/console.log" 2>/dev/null | sed 's/^/    /'
+		fi
+	done
 fi
 
 echo "== summary"
 printf '%s\n' "${RESULTS[@]}"
 total=$(($(date +%s) - T_START))
+npass=$(printf '%s\n' "${RESULTS[@]}" | grep -c '^PASS')
+nfail=$(printf '%s\n' "${RESULTS[@]}" | grep -c '^FAIL')
+echo "$npass passed, $nfail failed"
 if [ $FAILED = 0 ]; then
 	echo "== ALL PASSED in ${total}s"
 else

@@ -1,39 +1,63 @@
 #!/usr/bin/env bash
 # Runs the Java integration suite (the same tests the host runs on fuse-loop) on the kbdus
-# transport: boots the kernel test VM, loads kernel/kbdus.ko and runs the tests in one JVM.
+# transport: boots the kernel test VM on one of the supported kernels, loads the kbdus.ko built
+# for it and runs the tests in one JVM.
 set -euo pipefail
 
 usage() {
     cat <<'TXT'
-Usage: scripts/test-kbdus-vm.sh [--help]
+Usage: scripts/test-kbdus-vm.sh [--kernel 6.1|6.12|7] [--help]
 
 Runs the io.bdus.integration tests (patterned and concurrent I/O, discard and
 zero-range, driver errors, ext4 remount checksums, fio verify with driver
 replacement) against /dev/bdus-N devices of the kbdus module, inside the QEMU VM
-of kernel/vm/vmrun (Debian's 6.1 kernel). Needs root and kernel/kbdus.ko built
-for that kernel: kernel/ci.sh builds it (scripts/test-all.sh runs that first).
-Java runs 15-20x slower under emulation: expect 3-6 minutes.
+of kernel/vm/vmrun, booted on the given kernel (default 6.1: Debian bookworm's
+current kernel; 6.12: the newest 6.12+deb12; 7: the newest 7.x of
+trixie-backports). Needs root. Uses kernel/build/<kver>/kbdus.ko, the module
+kernel/ci.sh builds for that kernel, and builds it (kernel/vm/build-kbdus.sh)
+if it is missing. Java runs 15-20x slower under emulation: expect 3-6 minutes.
 TXT
 }
-case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+kernel=6.1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -h|--help) usage; exit 0 ;;
+        --kernel)
+            case "${2:-}" in 6.1|6.12|7) kernel=$2 ;; *) echo "--kernel needs 6.1, 6.12 or 7" >&2; exit 2 ;; esac
+            shift 2 ;;
+        *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
 
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-[ -f kernel/kbdus.ko ] || { echo "kernel/kbdus.ko is missing: run kernel/ci.sh first" >&2; exit 2; }
 export BDUS_VM_DIR=${BDUS_VM_DIR:-$repo/.vm}
+
+mkdir -p "$BDUS_VM_DIR"
+kernel/vm/setup.sh 2>"$BDUS_VM_DIR/setup.log" || { cat "$BDUS_VM_DIR/setup.log" >&2; exit 1; }
+# shellcheck disable=SC1091
+. "$BDUS_VM_DIR/env"
+kver_var=KVER${kernel//./}
+kver=${!kver_var}
+ko=$repo/kernel/build/$kver/kbdus.ko
+if [ ! -f "$ko" ]; then
+    echo "Building kbdus.ko for $kver..."
+    kernel/vm/build-kbdus.sh "$kernel" >/dev/null
+fi
 
 echo "Compiling tests and resolving the test class path on the host..."
 ./mvnw -q -B -ntp -pl bdus-native package -DskipTests  # the cli jar scripts/bdus runs (io.bdus.cli ITs)
 ./mvnw -q -B -ntp -pl bdus-native test-compile dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/vm-classpath.txt -DexcludeArtifactIds=slf4j-simple
 
-share="$BDUS_VM_DIR/java-vm"
+share="$BDUS_VM_DIR/java-vm-$kernel"
 rm -rf "$share"
 mkdir -p "$share"
 cat > "$share/run.sh" <<GUEST
 #!/bin/sh
 cd "$repo/bdus-native" || exit 91
-insmod "$repo/kernel/kbdus.ko" || exit 90
+[ "\$(uname -r)" = "$kver" ] || exit 93
+insmod "$ko" || exit 90
 modprobe ext4 || exit 92
 java -Dbdus.test.transport=kbdus \
     -cp "target/test-classes:target/classes:\$(cat target/vm-classpath.txt)" \
@@ -50,12 +74,12 @@ exit \$rc
 GUEST
 chmod +x "$share/run.sh"
 
-echo "Booting the VM and running the suite on kbdus (log: $share/junit.log)..."
+echo "Booting $kver and running the suite on kbdus (log: $share/junit.log)..."
 start=$(date +%s)
 set +e
 # One vCPU: with two, QEMU/TCG now and then breaks freshly JIT-compiled code (a
 # cross-modifying-code race; see kernel/vm/vmrun). Slower, but reliable.
-kernel/vm/vmrun --quiet --cpus 1 --share "$share" --memory 3G --timeout 1200 "$share/run.sh"
+kernel/vm/vmrun --quiet --kernel "$kernel" --cpus 1 --share "$share" --memory 3G --timeout 1200 "$share/run.sh"
 rc=$?
 set -e
 echo "VM run finished in $(( $(date +%s) - start )) s with exit code $rc"

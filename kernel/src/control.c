@@ -8,7 +8,9 @@
  *     max_devices);
  *   - struct kbdus_driver, one per open control file: a file description
  *     becomes the driver of at most one device (CREATE or ATTACH) and stops
- *     being it only when it is released;
+ *     being it when it is released, or earlier when one of its threads is
+ *     killed in a data-plane ioctl (kbdus_abandon_); it keeps its device
+ *     reference (and so the inverter its transceiver uses) until release;
  *   - the lifecycle decisions: what TERMINATE, release, ATTACH and
  *     TRIGGER_DEVICE_DESTRUCTION do in each device state.
  *
@@ -24,6 +26,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/compat.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
@@ -31,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/namei.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -42,7 +46,8 @@ MODULE_PARM_DESC(max_devices,
 		 "Maximum number of bdus devices at once (1..4096, default 4096)");
 
 struct kbdus_driver {
-	struct kbdus_device *device;      /* under kbdus_ctl_mutex */
+	struct kbdus_device *device;      /* under kbdus_ctl_mutex; attached
+					   * while device->driver == this */
 	struct kbdus_transceiver *tc;     /* published with release semantics */
 	bool successful;
 };
@@ -226,8 +231,12 @@ static int kbdus_attach_(struct kbdus_driver *drv, void __user *uarg)
 
 	switch (kbdus_device_state(dev)) {
 	case KBDUS_DEV_UNAVAILABLE:
-		ret = -EBUSY;
-		goto out_unlock;
+		/* Without a driver: a recoverable one whose driver died. */
+		if (dev->driver) {
+			ret = -EBUSY;
+			goto out_unlock;
+		}
+		break;
 	case KBDUS_DEV_TERMINATED:
 		ret = -ENODEV;
 		goto out_unlock;
@@ -245,15 +254,19 @@ static int kbdus_attach_(struct kbdus_driver *drv, void __user *uarg)
 		dev->attacher = &detached;
 		mutex_unlock(&kbdus_ctl_mutex);
 
-		ret = wait_for_completion_interruptible(&detached);
+		/* The old driver was already told to terminate, so giving
+		 * up on a caught signal would lose a live device: only a
+		 * fatal signal ends the wait. */
+		ret = wait_for_completion_killable(&detached);
 
 		mutex_lock(&kbdus_ctl_mutex);
-		if (ret && dev->driver) {
-			dev->attacher = NULL;
-			ret = -EINTR;
-			goto out_put;
-		}
 		dev->attacher = NULL;
+		if (ret) {
+			ret = -EINTR;
+			if (dev->driver)
+				goto out_put;
+			goto out_orphan;
+		}
 	}
 
 	if (dev->destroyed) {
@@ -308,7 +321,7 @@ static int kbdus_terminate_(struct kbdus_driver *drv)
 	dev = drv->device;
 	if (!dev) {
 		ret = -EINVAL;
-	} else {
+	} else if (dev->driver == drv) {
 		switch (kbdus_device_state(dev)) {
 		case KBDUS_DEV_UNAVAILABLE:
 			kbdus_device_terminate(dev);
@@ -329,20 +342,28 @@ static int kbdus_terminate_(struct kbdus_driver *drv)
 	return ret;
 }
 
-/* The driver's file is released: decide the device's fate. */
+/*
+ * The driver goes away (its file is released, or it was killed): decide the
+ * device's fate.  The driver keeps its device reference.
+ */
 static void kbdus_detach_(struct kbdus_driver *drv)
 {
 	struct kbdus_device *dev = drv->device;
-	bool failed = !dev->config.recoverable && !drv->successful;
+	bool failed;
 
-	mutex_lock(&kbdus_ctl_mutex);
+	lockdep_assert_held(&kbdus_ctl_mutex);
 
+	if (dev->driver != drv)
+		return; /* already detached */
+	failed = !dev->config.recoverable && !READ_ONCE(drv->successful);
 	dev->driver = NULL;
-	drv->device = NULL;
 
 	switch (kbdus_device_state(dev)) {
 	case KBDUS_DEV_UNAVAILABLE:
-		kbdus_device_terminate(dev);
+		if (dev->config.recoverable)
+			kbdus_device_park(dev);
+		else
+			kbdus_device_terminate(dev);
 		break;
 	case KBDUS_DEV_ACTIVE:
 		if (failed)
@@ -361,9 +382,20 @@ static void kbdus_detach_(struct kbdus_driver *drv)
 	else if (kbdus_device_state(dev) == KBDUS_DEV_TERMINATED ||
 		 !dev->config.recoverable)
 		kbdus_destroy_(dev);
+}
 
+/*
+ * A thread of the driver was killed while in a data-plane ioctl.  Its
+ * process is dying, but the file may stay open for a long time: another of
+ * its threads can be stuck in uninterruptible I/O on this very device, which
+ * only the device can end.  So give the device up now, as release would.
+ */
+static void kbdus_abandon_(struct kbdus_driver *drv)
+{
+	mutex_lock(&kbdus_ctl_mutex);
+	if (drv->device)
+		kbdus_detach_(drv);
 	mutex_unlock(&kbdus_ctl_mutex);
-	kbdus_device_put(dev);
 }
 
 static int kbdus_trigger_destruction_(u64 id)
@@ -390,9 +422,16 @@ static int kbdus_trigger_destruction_(u64 id)
  * files to be dropped: the VFS drops a file's module reference only after
  * ->release returns, which is after the device was destroyed.  Waiting here
  * lets "destroy; rmmod" work without a retry.  Each open control file holds
- * exactly one reference (misc_open takes it for our fops); block devices
- * opened by clients hold more, so the wait is bounded.
+ * exactly one reference (misc_open takes it for our fops) and so does each
+ * open of a block device (counted in ->open / ->release; a partition opened
+ * more than once at a time holds more, hence the bound on the wait).
  */
+static bool kbdus_module_refs_settled_(void)
+{
+	return module_refcount(THIS_MODULE) <=
+	       atomic_read(&kbdus_open_files) + atomic_read(&kbdus_open_bdevs);
+}
+
 static int kbdus_wait_destroyed_(u64 id)
 {
 	unsigned long deadline;
@@ -408,8 +447,7 @@ static int kbdus_wait_destroyed_(u64 id)
 		return -EINTR;
 
 	deadline = jiffies + HZ;
-	while (module_refcount(THIS_MODULE) > atomic_read(&kbdus_open_files) &&
-	       time_before(jiffies, deadline)) {
+	while (!kbdus_module_refs_settled_() && time_before(jiffies, deadline)) {
 		if (signal_pending(current))
 			return -EINTR;
 		usleep_range(500, 1000);
@@ -531,9 +569,14 @@ static int kbdus_ctl_release(struct inode *inode, struct file *file)
 {
 	struct kbdus_driver *drv = file->private_data;
 
-	if (drv->device)
+	if (drv->device) {
+		mutex_lock(&kbdus_ctl_mutex);
 		kbdus_detach_(drv);
+		mutex_unlock(&kbdus_ctl_mutex);
+	}
 	kbdus_transceiver_destroy(drv->tc);
+	if (drv->device)
+		kbdus_device_put(drv->device);
 	kfree(drv);
 
 	atomic_dec(&kbdus_open_files);
@@ -551,6 +594,7 @@ static long kbdus_ctl_ioctl(struct file *file, unsigned int cmd,
 		.minor = KBDUS_VERSION_MINOR,
 		.patch = KBDUS_VERSION_PATCH,
 	};
+	long ret;
 	u64 id;
 
 	switch (cmd) {
@@ -568,7 +612,12 @@ static long kbdus_ctl_ioctl(struct file *file, unsigned int cmd,
 	case KBDUS_IOCTL_SEND_REPLY:
 	case KBDUS_IOCTL_SEND_REPLY_AND_RECEIVE_ITEM:
 		tc = smp_load_acquire(&drv->tc);
-		return tc ? kbdus_transceiver_ioctl(tc, cmd, arg) : -EINVAL;
+		if (!tc)
+			return -EINVAL;
+		ret = kbdus_transceiver_ioctl(tc, cmd, arg);
+		if (ret == -EINTR && fatal_signal_pending(current))
+			kbdus_abandon_(drv);
+		return ret;
 	}
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -598,6 +647,25 @@ static long kbdus_ctl_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+#ifdef CONFIG_COMPAT
+/* Data-plane arguments are slot indices, not pointers: compat_ptr() must
+ * not touch them (it masks bit 31 on s390). */
+static long kbdus_ctl_compat_ioctl(struct file *file, unsigned int cmd,
+				   unsigned long arg)
+{
+	switch (cmd) {
+	case KBDUS_IOCTL_RECEIVE_ITEM:
+	case KBDUS_IOCTL_SEND_REPLY:
+	case KBDUS_IOCTL_SEND_REPLY_AND_RECEIVE_ITEM:
+		return kbdus_ctl_ioctl(file, cmd, arg);
+	default:
+		return kbdus_ctl_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+	}
+}
+#else
+#define kbdus_ctl_compat_ioctl NULL
+#endif
+
 static int kbdus_ctl_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kbdus_driver *drv = file->private_data;
@@ -611,7 +679,7 @@ static const struct file_operations kbdus_ctl_fops = {
 	.open = kbdus_ctl_open,
 	.release = kbdus_ctl_release,
 	.unlocked_ioctl = kbdus_ctl_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
+	.compat_ioctl = kbdus_ctl_compat_ioctl,
 	.mmap = kbdus_ctl_mmap,
 	.llseek = noop_llseek,
 };
@@ -671,4 +739,4 @@ module_exit(kbdus_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Block devices implemented in user space");
-MODULE_VERSION("1.0.0");
+MODULE_VERSION("1.1.0");

@@ -26,6 +26,8 @@
  * keeps the block device open past the teardown never sees freed memory.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/log2.h>
@@ -36,6 +38,7 @@
 #include "kbdus_priv.h"
 
 int kbdus_major;
+atomic_t kbdus_open_bdevs = ATOMIC_INIT(0);
 
 /* ---------------------------------------------------------------- config */
 
@@ -99,7 +102,8 @@ int kbdus_device_adjust_config(struct kbdus_device_config *c)
 	    !is_power_of_2(c->physical_block_size))
 		return KBDUS_INVALID(physical_block_size);
 
-	if (c->size == 0 || c->size % c->physical_block_size != 0)
+	if (c->size == 0 || c->size % c->physical_block_size != 0 ||
+	    c->size > MAX_LFS_FILESIZE)
 		return KBDUS_INVALID(size);
 
 	if (c->supports_fua_write && !c->supports_flush)
@@ -113,6 +117,11 @@ int kbdus_device_adjust_config(struct kbdus_device_config *c)
 		return KBDUS_INVALID(max_discard_erase_size);
 	if (c->max_outstanding_reqs == 0)
 		return KBDUS_INVALID(max_outstanding_reqs);
+	/* tag_set.timeout is an unsigned int of jiffies, and msecs_to_jiffies()
+	 * saturates at MAX_JIFFY_OFFSET above INT_MAX ms. */
+	if (c->request_timeout_ms > KBDUS_MAX_REQUEST_TIMEOUT_MS ||
+	    msecs_to_jiffies(c->request_timeout_ms) > UINT_MAX)
+		return KBDUS_INVALID(request_timeout_ms);
 
 	/* Adjust. */
 
@@ -179,28 +188,36 @@ static const struct blk_mq_ops kbdus_mq_ops = {
 /*
  * Forward an ioctl the block layer does not handle itself to the driver.
  * Only well-formed commands are forwarded: _IOC_NONE with size 0, or a
- * direction with 0 < size <= KBDUS_MAX_IOCTL_SIZE.
+ * direction with 0 < size <= KBDUS_MAX_IOCTL_SIZE.  The driver runs with
+ * privileges the caller may lack, so a command that passes data in
+ * (_IOC_WRITE) needs a caller that opened the device for writing.
  */
 static int kbdus_bdev_ioctl_(struct kbdus_device *dev,
-			     struct block_device *bdev, unsigned int cmd,
-			     unsigned long arg);
+			     struct block_device *bdev, u32 opener,
+			     unsigned int cmd, unsigned long arg);
 
 static int kbdus_bdev_ioctl(struct block_device *bdev, kbdus_blk_mode_t mode,
 			    unsigned int cmd, unsigned long arg)
 {
 	struct kbdus_device *dev = bdev->bd_disk->private_data;
+	u32 opener = 0;
 	int ret;
+
+	if (kbdus_mode_readable(mode))
+		opener |= KBDUS_OPENER_READ;
+	if (kbdus_mode_writable(mode))
+		opener |= KBDUS_OPENER_WRITE;
 
 	if (!kbdus_device_enter(dev))
 		return -ENODEV;
-	ret = kbdus_bdev_ioctl_(dev, bdev, cmd, arg);
+	ret = kbdus_bdev_ioctl_(dev, bdev, opener, cmd, arg);
 	kbdus_device_leave(dev);
 	return ret;
 }
 
 static int kbdus_bdev_ioctl_(struct kbdus_device *dev,
-			     struct block_device *bdev, unsigned int cmd,
-			     unsigned long arg)
+			     struct block_device *bdev, u32 opener,
+			     unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 	u32 size = _IOC_SIZE(cmd);
@@ -216,6 +233,8 @@ static int kbdus_bdev_ioctl_(struct kbdus_device *dev,
 	if (dir == _IOC_NONE ? size != 0 :
 			       size == 0 || size > KBDUS_MAX_IOCTL_SIZE)
 		return -ENOTTY;
+	if ((dir & _IOC_WRITE) && !(opener & KBDUS_OPENER_WRITE))
+		return -EBADF;
 
 	buf = kzalloc(max_t(u32, size, 1), GFP_KERNEL);
 	if (!buf)
@@ -235,6 +254,7 @@ static int kbdus_bdev_ioctl_(struct kbdus_device *dev,
 	pdu = blk_mq_rq_to_pdu(rq);
 	pdu->error = 0;
 	pdu->ioctl_cmd = cmd;
+	pdu->ioctl_opener = opener;
 	pdu->ioctl_buf = buf;
 
 	status = blk_execute_rq(rq, false);
@@ -250,6 +270,22 @@ out:
 	return -err;
 }
 
+/*
+ * Every open of the block device holds a reference to this module; count
+ * them so that WAIT_UNTIL_DEVICE_IS_DESTROYED can tell them from the
+ * references of control files still being released.
+ */
+int kbdus_bdev_opened(struct gendisk *disk)
+{
+	atomic_inc(&kbdus_open_bdevs);
+	return 0;
+}
+
+void kbdus_bdev_closed(struct gendisk *disk)
+{
+	atomic_dec(&kbdus_open_bdevs);
+}
+
 static void kbdus_free_disk(struct gendisk *disk)
 {
 	kbdus_device_put(disk->private_data);
@@ -257,7 +293,12 @@ static void kbdus_free_disk(struct gendisk *disk)
 
 static const struct block_device_operations kbdus_bdev_ops = {
 	.owner = THIS_MODULE,
+	.open = kbdus_compat_open,
+	.release = kbdus_compat_release,
 	.ioctl = kbdus_bdev_ioctl,
+	/* NULL without CONFIG_COMPAT.  Forwarded commands are checked for
+	 * size only, so pointer arguments just need compat_ptr(). */
+	.compat_ioctl = blkdev_compat_ptr_ioctl,
 	.free_disk = kbdus_free_disk,
 };
 
@@ -285,9 +326,16 @@ static void kbdus_add_disk_work(struct work_struct *work)
 		kbdus_inverter_mark_available(dev->inverter);
 }
 
+/*
+ * The inverter outlives the teardown: a driver's transceiver keeps using it
+ * until the driver's file is released, and the driver holds a reference.
+ */
 static void kbdus_device_release_(struct kref *kref)
 {
-	kfree(container_of(kref, struct kbdus_device, kref));
+	struct kbdus_device *dev = container_of(kref, struct kbdus_device, kref);
+
+	kbdus_inverter_destroy(dev->inverter);
+	kfree(dev);
 }
 
 void kbdus_device_put(struct kbdus_device *dev)
@@ -337,7 +385,7 @@ struct kbdus_device *kbdus_device_create(const struct kbdus_device_config *c,
 	dev->tag_set.cmd_size = sizeof(struct kbdus_pdu);
 	dev->tag_set.flags = BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	if (c->merge_requests)
-		dev->tag_set.flags |= BLK_MQ_F_SHOULD_MERGE;
+		dev->tag_set.flags |= KBDUS_MQ_F_MERGE;
 	/* With no timeout the handler always re-arms the timer. */
 	dev->tag_set.timeout = c->request_timeout_ms ?
 		max_t(unsigned long, msecs_to_jiffies(c->request_timeout_ms), 1) :
@@ -410,10 +458,17 @@ void kbdus_device_deactivate(struct kbdus_device *dev, bool flush)
 	kbdus_inverter_deactivate(dev->inverter, flush);
 }
 
+/* A new driver serves the device.  UNAVAILABLE stays: add_disk ends it. */
 void kbdus_device_activate(struct kbdus_device *dev)
 {
-	atomic_set(&dev->state, KBDUS_DEV_ACTIVE);
+	atomic_cmpxchg(&dev->state, KBDUS_DEV_INACTIVE, KBDUS_DEV_ACTIVE);
 	kbdus_inverter_activate(dev->inverter);
+}
+
+/* No driver while UNAVAILABLE (recoverable only): requests wait. */
+void kbdus_device_park(struct kbdus_device *dev)
+{
+	kbdus_inverter_deactivate(dev->inverter, false);
 }
 
 /*
@@ -432,8 +487,6 @@ void kbdus_device_teardown(struct kbdus_device *dev)
 		del_gendisk(dev->disk);
 	put_disk(dev->disk);
 	blk_mq_free_tag_set(&dev->tag_set);
-	kbdus_inverter_destroy(dev->inverter);
-	dev->inverter = NULL;
 }
 
 /* Enter a section that uses the disk and tag set outside kbdus_ctl_mutex. */

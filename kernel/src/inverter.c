@@ -20,12 +20,21 @@
  * request cannot be completed by anyone else: timeouts re-arm and
  * termination only sets "cancel", honoured when the copy ends.
  *
+ * Hand-over barrier: once FLUSH_AND_TERMINATE has been handed to a driver,
+ * its flush may already be done, so a write-type request it answers after
+ * that is not known to be covered by any flush.  Such a reply is dropped
+ * (the slot stays AWAITING_COMPLETION) and the request goes to the next
+ * driver, until kbdus_inverter_activate() lifts the barrier.
+ *
  * Locking: everything here is under inverter->lock (irq-safe spinlock, a
  * leaf).  Requests are completed after the lock is dropped.  Waiting drivers
  * sleep on inverter->wq.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/blk-mq.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -57,6 +66,8 @@ struct kbdus_inverter {
 	bool terminated;
 	bool deactivated;
 	bool flush_owed;
+	bool barrier;           /* FLUSH_AND_TERMINATE was handed out */
+	bool available;         /* add_disk has finished */
 	bool available_pending;
 
 	/* Read-only after creation. */
@@ -151,6 +162,21 @@ static struct request *kbdus_slot_free_(struct kbdus_inverter *inv,
 static int kbdus_dead_errno_(struct request *rq)
 {
 	return req_op(rq) == REQ_OP_DRV_IN ? ENODEV : EIO;
+}
+
+static bool kbdus_is_write_type_(u8 type)
+{
+	switch (type) {
+	case KBDUS_ITEM_WRITE:
+	case KBDUS_ITEM_FUA_WRITE:
+	case KBDUS_ITEM_WRITE_ZEROES_NO_UNMAP:
+	case KBDUS_ITEM_WRITE_ZEROES_MAY_UNMAP:
+	case KBDUS_ITEM_DISCARD:
+	case KBDUS_ITEM_SECURE_ERASE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -251,7 +277,9 @@ int kbdus_inverter_begin_get(struct kbdus_inverter *inv, struct kbdus_got *got)
 	unsigned long flags;
 
 	for (;;) {
-		if (wait_event_interruptible(inv->wq, kbdus_item_ready_(inv)))
+		/* A dying driver must not take requests it will never answer. */
+		if (fatal_signal_pending(current) ||
+		    wait_event_interruptible(inv->wq, kbdus_item_ready_(inv)))
 			return -EINTR;
 
 		spin_lock_irqsave(&inv->lock, flags);
@@ -259,6 +287,7 @@ int kbdus_inverter_begin_get(struct kbdus_inverter *inv, struct kbdus_got *got)
 		got->rq = NULL;
 		if (inv->flush_owed) {
 			inv->flush_owed = false;
+			inv->barrier = true;
 			got->type = KBDUS_ITEM_FLUSH_AND_TERMINATE;
 		} else if (inv->terminated || inv->deactivated) {
 			got->type = KBDUS_ITEM_TERMINATE;
@@ -314,8 +343,8 @@ void kbdus_inverter_end_get(struct kbdus_inverter *inv,
 
 /*
  * Start completing the request named by a reply.  Returns 0 (got filled in),
- * 1 if the reply is to be ignored (no handle, or an outdated seqnum), or
- * -EINVAL.
+ * 1 if the reply is to be ignored (no handle, an outdated seqnum, or a
+ * write-type request behind the hand-over barrier), or -EINVAL.
  */
 int kbdus_inverter_begin_completion(struct kbdus_inverter *inv, u16 index,
 				    u64 seqnum, struct kbdus_got *got)
@@ -336,6 +365,8 @@ int kbdus_inverter_begin_completion(struct kbdus_inverter *inv, u16 index,
 		ret = 1;
 	} else if (slot->state != KBDUS_SLOT_AWAITING_COMPLETION) {
 		ret = -EINVAL;
+	} else if (inv->barrier && kbdus_is_write_type_(slot->type)) {
+		ret = 1;
 	} else {
 		slot->state = KBDUS_SLOT_BEING_COMPLETED;
 		got->type = slot->type;
@@ -430,7 +461,7 @@ void kbdus_inverter_deactivate(struct kbdus_inverter *inv, bool flush)
 /*
  * A new driver took over: requests the old one received but did not answer
  * are delivered again (first, keeping their handles), after a
- * DEVICE_AVAILABLE notification.
+ * DEVICE_AVAILABLE notification (once add_disk has finished).
  */
 void kbdus_inverter_activate(struct kbdus_inverter *inv)
 {
@@ -441,6 +472,7 @@ void kbdus_inverter_activate(struct kbdus_inverter *inv)
 	spin_lock_irqsave(&inv->lock, flags);
 	inv->deactivated = false;
 	inv->flush_owed = false;
+	inv->barrier = false;
 	for (i = inv->num_slots; i-- > 0;) {
 		slot = &inv->slots[i];
 		if (slot->state == KBDUS_SLOT_AWAITING_COMPLETION) {
@@ -448,19 +480,23 @@ void kbdus_inverter_activate(struct kbdus_inverter *inv)
 			list_add(&slot->link, &inv->awaiting_get);
 		}
 	}
-	if (!inv->terminated)
+	if (!inv->terminated && inv->available)
 		inv->available_pending = true;
 	spin_unlock_irqrestore(&inv->lock, flags);
 
 	wake_up_all(&inv->wq);
 }
 
-/* add_disk finished: tell the driver. */
+/*
+ * add_disk finished: tell the driver, or the next one if there is none now
+ * (a recoverable device whose driver went away while add_disk ran).
+ */
 void kbdus_inverter_mark_available(struct kbdus_inverter *inv)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&inv->lock, flags);
+	inv->available = true;
 	if (!inv->terminated && !inv->deactivated)
 		inv->available_pending = true;
 	spin_unlock_irqrestore(&inv->lock, flags);

@@ -38,6 +38,7 @@ struct kbdus_pdu {
 	int error;        /* positive errno the request completes with */
 	u16 slot;         /* inverter slot holding the request */
 	u32 ioctl_cmd;    /* REQ_OP_DRV_IN: the forwarded command */
+	u32 ioctl_opener; /* REQ_OP_DRV_IN: KBDUS_OPENER_* of the caller */
 	void *ioctl_buf;  /* REQ_OP_DRV_IN: _IOC_SIZE(cmd) bytes */
 };
 
@@ -71,6 +72,11 @@ int kbdus_item_type_of(struct request *rq);
 
 /* --------------------------------------------------------------- device.c */
 
+/*
+ * A recoverable device whose driver goes away while UNAVAILABLE stays so
+ * (its requests wait) and may be attached to; add_disk then makes it ACTIVE
+ * with or without a driver, and ATTACH accepts it either way.
+ */
 enum kbdus_device_state {
 	KBDUS_DEV_UNAVAILABLE, /* add_disk running; requests are served */
 	KBDUS_DEV_ACTIVE,      /* a driver is serving it */
@@ -102,6 +108,7 @@ struct kbdus_device {
 };
 
 extern int kbdus_major;
+extern atomic_t kbdus_open_bdevs;
 
 int kbdus_device_adjust_config(struct kbdus_device_config *c);
 struct kbdus_device *kbdus_device_create(const struct kbdus_device_config *c,
@@ -110,6 +117,7 @@ void kbdus_device_start(struct kbdus_device *dev);
 void kbdus_device_terminate(struct kbdus_device *dev);
 void kbdus_device_deactivate(struct kbdus_device *dev, bool flush);
 void kbdus_device_activate(struct kbdus_device *dev);
+void kbdus_device_park(struct kbdus_device *dev);
 void kbdus_device_teardown(struct kbdus_device *dev);
 bool kbdus_device_enter(struct kbdus_device *dev);
 void kbdus_device_leave(struct kbdus_device *dev);

@@ -17,6 +17,8 @@
  * inverter.  Slot contents are shared with user space and read once.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/blk-mq.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -100,6 +102,12 @@ void kbdus_transceiver_destroy(struct kbdus_transceiver *tc)
 int kbdus_transceiver_mmap(struct kbdus_transceiver *tc,
 			   struct vm_area_struct *vma)
 {
+	/* A private mapping would turn the driver's writes into copies that
+	 * the kernel never sees. */
+	if (!(vma->vm_flags & VM_SHARED)) {
+		pr_debug("invalid mmap: not MAP_SHARED\n");
+		return -EINVAL;
+	}
 	return remap_vmalloc_range(vma, tc->mem, vma->vm_pgoff);
 }
 
@@ -111,6 +119,10 @@ static union kbdus_slot *kbdus_slot_(struct kbdus_transceiver *tc, u32 i)
 static int kbdus_payload_of_(struct kbdus_transceiver *tc, u8 prealloc,
 			     u64 ptr_or_index, struct kbdus_payload *p)
 {
+	if (prealloc > 1) {
+		pr_debug("invalid slot: use_preallocated_buffer\n");
+		return -EINVAL;
+	}
 	if (prealloc) {
 		if (ptr_or_index >= tc->num_buffers)
 			return -EINVAL;
@@ -229,6 +241,7 @@ static int kbdus_receive_(struct kbdus_transceiver *tc, u32 index)
 			break;
 		case KBDUS_ITEM_IOCTL:
 			arg32 = pdu->ioctl_cmd;
+			arg64 = pdu->ioctl_opener;
 			if (_IOC_DIR(pdu->ioctl_cmd) & _IOC_WRITE)
 				ret = kbdus_payload_to_(&p, 0, pdu->ioctl_buf,
 							_IOC_SIZE(pdu->ioctl_cmd));
@@ -247,6 +260,7 @@ static int kbdus_receive_(struct kbdus_transceiver *tc, u32 index)
 	WRITE_ONCE(slot->item.type, got.type);
 	WRITE_ONCE(slot->item.arg32, arg32);
 	WRITE_ONCE(slot->item.arg64, arg64);
+	memset(slot->item.reserved, 0, sizeof(slot->item.reserved));
 
 	kbdus_inverter_end_get(tc->inverter, &got, true);
 	return 0;
@@ -260,6 +274,20 @@ static int kbdus_io_errno_(s32 e)
 static int kbdus_ioctl_errno_(s32 e)
 {
 	return e == 0 || (e >= 1 && e <= 133 && e != ENOSYS) ? e : EIO;
+}
+
+/* Whether the reply's reserved bytes are zero (the kernel zeroed them on
+ * receive; anything else is a driver bug worth reporting). */
+static bool kbdus_reply_reserved_ok_(const union kbdus_slot *slot)
+{
+	u8 reserved[sizeof(slot->reply.reserved)];
+
+	memcpy(reserved, slot->reply.reserved, sizeof(reserved));
+	if (memchr_inv(reserved, 0, sizeof(reserved))) {
+		pr_debug("invalid reply: reserved\n");
+		return false;
+	}
+	return true;
 }
 
 static int kbdus_send_reply_(struct kbdus_transceiver *tc, u32 index)
@@ -279,6 +307,13 @@ static int kbdus_send_reply_(struct kbdus_transceiver *tc, u32 index)
 	handle_index = READ_ONCE(slot->reply.handle_index);
 	prealloc = READ_ONCE(slot->reply.use_preallocated_buffer);
 	error = READ_ONCE(slot->reply.error);
+
+	if (prealloc > 1) {
+		pr_debug("invalid reply: use_preallocated_buffer\n");
+		return -EINVAL;
+	}
+	if (!kbdus_reply_reserved_ok_(slot))
+		return -EINVAL;
 
 	ret = kbdus_inverter_begin_completion(tc->inverter, handle_index,
 					      seqnum, &got);

@@ -83,9 +83,10 @@ int main(void)
 	F(struct kbdus_reply, handle_seqnum);
 	F(struct kbdus_reply, handle_index);
 	F(struct kbdus_reply, use_preallocated_buffer);
-	F(struct kbdus_reply, reserved_1);
+	F(struct kbdus_reply, ignored_1);
 	F(struct kbdus_reply, error);
-	F(struct kbdus_reply, reserved_2);
+	F(struct kbdus_reply, ignored_2);
+	F(struct kbdus_reply, reserved);
 
 	S(union kbdus_slot);
 
@@ -123,5 +124,8 @@ int main(void)
 	E(KBDUS_HARD_MAX_READ_WRITE_SIZE);
 	E(KBDUS_DEFAULT_MAX_READ_WRITE_SIZE);
 	E(KBDUS_MAX_IOCTL_SIZE);
+	E(KBDUS_MAX_REQUEST_TIMEOUT_MS);
+	E(KBDUS_OPENER_READ);
+	E(KBDUS_OPENER_WRITE);
 	return 0;
 }

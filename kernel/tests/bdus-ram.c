@@ -4,11 +4,13 @@
  * header.  Subcommands (see usage()):
  *
  *   driver side   create / attach: a RAM disk (optionally backed by a file, so
- *                 that a later driver can take over its contents) with
- *                 injectable errors, delays and abort().
- *   control       version, destroy, flush, path-to-id, get-config
- *   tests         bad-configs, cycles, ioctl-client, io (one client request,
- *                 prints the errno it got)
+ *                 that a later driver can take over its contents, and
+ *                 optionally behind a volatile write cache) with injectable
+ *                 errors, delays, abort() and hand-over interleavings.
+ *   control       version, destroy, destroy-timed, flush, path-to-id,
+ *                 get-config
+ *   tests         bad-configs, slot-checks, cycles, ioctl-client, io (one
+ *                 client request, prints the errno it got)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,7 +99,12 @@ struct options {
 	uint32_t threads;
 	const char *backing;
 	const char *trace;
+	const char *gate;
+	const char *id_file;
 	bool user_buffers;
+	bool volatile_cache;
+	bool hold_writes;
+	bool self_read;
 	int inject_errno[NUM_TYPES];
 	int delay_ms[NUM_TYPES];
 	bool abort_on[NUM_TYPES];
@@ -110,6 +118,17 @@ static union kbdus_slot *slots;
 static uint8_t *buffers;
 static uint32_t buffer_size;
 static volatile int failed;
+
+/* --volatile: writes land in "cache" (dirty blocks marked), flushes copy
+ * them to "disk"; a driver that exits without a flush loses them. */
+static uint8_t *cache;
+static uint8_t *dirty;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* --hold-writes: set once FLUSH_AND_TERMINATE has been flushed. */
+static bool handover_flushed;
+static pthread_mutex_t handover_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t handover_cond = PTHREAD_COND_INITIALIZER;
 
 static void trace(const char *fmt, ...)
 {
@@ -156,6 +175,86 @@ static int handle_ioctl(uint32_t cmd, void *buf)
 	}
 }
 
+static const char *opener_name(uint64_t bits)
+{
+	static const char *const names[] = { "-", "r", "w", "rw" };
+
+	return bits < 4 ? names[bits] : "?";
+}
+
+/* Copy @len bytes at @off into / out of the storage (cache-aware). */
+static void store(uint64_t off, const void *src, uint32_t len)
+{
+	uint32_t lbs = opt.dc.logical_block_size;
+
+	if (!opt.volatile_cache) {
+		if (src)
+			memcpy(disk + off, src, len);
+		else
+			memset(disk + off, 0, len);
+		return;
+	}
+	pthread_mutex_lock(&cache_lock);
+	if (src)
+		memcpy(cache + off, src, len);
+	else
+		memset(cache + off, 0, len);
+	memset(dirty + off / lbs, 1, len / lbs);
+	pthread_mutex_unlock(&cache_lock);
+}
+
+static void load(uint64_t off, void *dst, uint32_t len)
+{
+	uint32_t lbs = opt.dc.logical_block_size;
+
+	if (!opt.volatile_cache) {
+		memcpy(dst, disk + off, len);
+		return;
+	}
+	pthread_mutex_lock(&cache_lock);
+	for (uint32_t i = 0; i < len; i += lbs) {
+		uint64_t b = (off + i) / lbs;
+
+		memcpy((uint8_t *)dst + i, (dirty[b] ? cache : disk) + off + i, lbs);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* Make completed writes durable: write the cache back, sync the file. */
+static int flush_storage(void)
+{
+	uint32_t lbs = opt.dc.logical_block_size;
+
+	if (opt.volatile_cache) {
+		pthread_mutex_lock(&cache_lock);
+		for (uint64_t b = 0; b < opt.dc.size / lbs; b++) {
+			if (dirty[b]) {
+				memcpy(disk + b * lbs, cache + b * lbs, lbs);
+				dirty[b] = 0;
+			}
+		}
+		pthread_mutex_unlock(&cache_lock);
+	}
+	if (opt.backing && msync(disk, opt.dc.size, MS_SYNC) < 0)
+		return EIO;
+	return 0;
+}
+
+/* --hold-writes: wait until another thread has flushed for the hand-over. */
+static void wait_for_handover_flush(void)
+{
+	pthread_mutex_lock(&handover_lock);
+	while (!handover_flushed)
+		pthread_cond_wait(&handover_cond, &handover_lock);
+	pthread_mutex_unlock(&handover_lock);
+}
+
+static void wait_for_gate(void)
+{
+	while (opt.gate && access(opt.gate, F_OK) != 0)
+		sleep_ms(50);
+}
+
 /* Serve one request; returns the errno for the reply. */
 static int serve(struct kbdus_item *item, void *buf)
 {
@@ -163,7 +262,11 @@ static int serve(struct kbdus_item *item, void *buf)
 	uint32_t len = item->arg32;
 	int type = item->type;
 
-	trace("%s %" PRIu64 " %" PRIu32 "\n", type_names[type], off, len);
+	if (type == KBDUS_ITEM_IOCTL)
+		trace("ioctl 0x%08" PRIx32 " opener=%s\n", len,
+		      opener_name(off));
+	else
+		trace("%s %" PRIu64 " %" PRIu32 "\n", type_names[type], off, len);
 
 	if (opt.abort_on[type])
 		abort();
@@ -178,27 +281,50 @@ static int serve(struct kbdus_item *item, void *buf)
 
 	switch (type) {
 	case KBDUS_ITEM_READ:
-		memcpy(buf, disk + off, len);
+		load(off, buf, len);
 		return 0;
 	case KBDUS_ITEM_WRITE:
-	case KBDUS_ITEM_FUA_WRITE:
-		memcpy(disk + off, buf, len);
+		if (opt.hold_writes)
+			wait_for_handover_flush();
+		store(off, buf, len);
 		return 0;
+	case KBDUS_ITEM_FUA_WRITE:
+		store(off, buf, len);
+		return flush_storage();
 	case KBDUS_ITEM_WRITE_ZEROES_NO_UNMAP:
 	case KBDUS_ITEM_WRITE_ZEROES_MAY_UNMAP:
 	case KBDUS_ITEM_DISCARD:
 	case KBDUS_ITEM_SECURE_ERASE:
-		memset(disk + off, 0, len);
+		store(off, NULL, len);
 		return 0;
 	case KBDUS_ITEM_FLUSH:
-		if (opt.backing && msync(disk, opt.dc.size, MS_SYNC) < 0)
-			return EIO;
-		return 0;
+		return flush_storage();
 	case KBDUS_ITEM_IOCTL:
 		return handle_ioctl(len, buf);
 	default:
 		return EIO;
 	}
+}
+
+/* --self-read: the driver reads its own device (uninterruptible I/O). */
+static void *self_reader(void *arg)
+{
+	char path[64];
+	void *buf;
+	int fd;
+
+	(void)arg;
+	snprintf(path, sizeof(path), "/dev/bdus-%llu",
+		 (unsigned long long)opt.dc.id);
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0 || posix_memalign(&buf, 4096, 4096))
+		die("self-read: open %s: %s", path, strerror(errno));
+	if (pread(fd, buf, 4096, 0) != 4096)
+		fprintf(stderr, "bdus-ram: self-read: %s\n", strerror(errno));
+	else
+		fprintf(stderr, "bdus-ram: self-read: ok\n");
+	close(fd);
+	return NULL;
 }
 
 static void *worker(void *arg)
@@ -233,13 +359,25 @@ static void *worker(void *arg)
 			trace("device_available\n");
 			printf("%llu\n", (unsigned long long)opt.dc.id);
 			fflush(stdout);
+			if (opt.self_read) {
+				pthread_t t;
+
+				if (pthread_create(&t, NULL, self_reader, NULL))
+					die("pthread_create");
+				pthread_detach(t);
+			}
 			continue;
 		case KBDUS_ITEM_TERMINATE:
 			return NULL;
 		case KBDUS_ITEM_FLUSH_AND_TERMINATE:
 			trace("flush_and_terminate\n");
-			if (opt.backing && msync(disk, opt.dc.size, MS_SYNC) < 0)
+			wait_for_gate();
+			if (flush_storage())
 				failed = 1;
+			pthread_mutex_lock(&handover_lock);
+			handover_flushed = true;
+			pthread_cond_broadcast(&handover_cond);
+			pthread_mutex_unlock(&handover_lock);
 			continue;
 		default:
 			slot->reply.error = serve(&slot->item, buf);
@@ -264,6 +402,18 @@ static void setup_storage(void)
 	}
 	if (disk == MAP_FAILED)
 		die("mmap storage: %s", strerror(errno));
+	if (opt.volatile_cache) {
+		cache = mmap(NULL, opt.dc.size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		dirty = calloc(opt.dc.size / opt.dc.logical_block_size, 1);
+		if (cache == MAP_FAILED || !dirty)
+			die("volatile cache: %s", strerror(errno));
+	}
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
 }
 
 static int run_driver(bool attach)
@@ -278,10 +428,25 @@ static int run_driver(bool attach)
 	cfg.fd.num_preallocated_buffers = opt.user_buffers ? 0 : opt.threads;
 
 	control_fd = open_control();
-	if (xioctl(control_fd, attach ? KBDUS_IOCTL_ATTACH_TO_DEVICE :
-					KBDUS_IOCTL_CREATE_DEVICE, &cfg) < 0)
-		die("%s: %s", attach ? "attach" : "create", strerror(errno));
+	if (attach) {
+		/* A caught signal must not end the attach: no retry here, so
+		 * that an EINTR would show.  SIGUSR1 is caught for the test. */
+		struct sigaction sa = { .sa_handler = on_sigusr1 };
+
+		sigaction(SIGUSR1, &sa, NULL);
+		if (ioctl(control_fd, KBDUS_IOCTL_ATTACH_TO_DEVICE, &cfg) < 0)
+			die("attach: %s", strerror(errno));
+	} else if (xioctl(control_fd, KBDUS_IOCTL_CREATE_DEVICE, &cfg) < 0) {
+		die("create: %s", strerror(errno));
+	}
 	opt.dc = cfg.device;
+	if (opt.id_file) {
+		FILE *f = fopen(opt.id_file, "w");
+
+		if (!f || fprintf(f, "%llu\n", (unsigned long long)opt.dc.id) < 0 ||
+		    fclose(f))
+			die("id file %s: %s", opt.id_file, strerror(errno));
+	}
 
 	if (opt.threads > opt.dc.max_outstanding_reqs)
 		opt.threads = opt.dc.max_outstanding_reqs;
@@ -378,6 +543,18 @@ static void parse_driver_options(int argc, char **argv)
 			c->supports_flush = c->supports_fua_write = 0;
 		} else if (!strcmp(a, "--user-buffers")) {
 			opt.user_buffers = true;
+		} else if (!strcmp(a, "--volatile")) {
+			opt.volatile_cache = true;
+		} else if (!strcmp(a, "--hold-writes")) {
+			opt.hold_writes = true;
+		} else if (!strcmp(a, "--self-read")) {
+			opt.self_read = true;
+		} else if (!strcmp(a, "--gate")) {
+			NEEDV();
+			opt.gate = v;
+		} else if (!strcmp(a, "--id-file")) {
+			NEEDV();
+			opt.id_file = v;
 		} else if (!strcmp(a, "--backing")) {
 			NEEDV();
 			opt.backing = v;
@@ -446,15 +623,27 @@ static int cmd_id_ioctl(unsigned long cmd, const char *what, const char *ids)
 	return 0;
 }
 
-static int cmd_destroy(const char *ids)
+static uint64_t now_us(void)
 {
-	uint64_t id = parse_id(ids);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Destroy a device; with @timed, print how long the wait took. */
+static int cmd_destroy(const char *ids, bool timed)
+{
+	uint64_t id = parse_id(ids), t0;
 	int fd = open_control();
 
 	if (xioctl(fd, KBDUS_IOCTL_TRIGGER_DEVICE_DESTRUCTION, &id) < 0)
 		die("trigger destruction: %s", strerror(errno));
+	t0 = now_us();
 	if (xioctl(fd, KBDUS_IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED, &id) < 0)
 		die("wait: %s", strerror(errno));
+	if (timed)
+		printf("wait_ms %" PRIu64 "\n", (now_us() - t0) / 1000);
 	close(fd);
 	return 0;
 }
@@ -526,6 +715,118 @@ static int try_create(struct kbdus_device_and_fd_config *cfg)
 	return ret;
 }
 
+static int report(const char *desc, int got, int expected)
+{
+	printf("%-40s %s (got %d)\n", desc, got == expected ? "ok" : "WRONG",
+	       got);
+	return got != expected;
+}
+
+static int slot_ioctl(int fd, unsigned long cmd)
+{
+	return ioctl(fd, cmd, 0) < 0 ? errno : 0;
+}
+
+/*
+ * Checks of the mmap and of the slot, on a live device: MAP_PRIVATE, bad
+ * use_preallocated_buffer, receive zeroing the reserved bytes, a reply with
+ * non-zero reserved bytes (rejected, the request stays pending).  A child
+ * process is the client.  Returns the number of failures.
+ */
+static int slot_checks(void)
+{
+	struct kbdus_device_and_fd_config cfg;
+	union kbdus_slot *s;
+	char path[64];
+	size_t map_size;
+	int fd, failures = 0, status, ret;
+	pid_t child;
+	void *p;
+
+	valid_config(&cfg);
+	fd = open_control();
+	if (xioctl(fd, KBDUS_IOCTL_CREATE_DEVICE, &cfg) < 0)
+		die("slot checks: create: %s", strerror(errno));
+	map_size = cfg.fd.buffers_offset + cfg.fd.buffer_size;
+
+	p = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	failures += report("mmap MAP_PRIVATE", p == MAP_FAILED ? errno : 0,
+			   EINVAL);
+	if (p != MAP_FAILED)
+		munmap(p, map_size);
+	s = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s == MAP_FAILED)
+		die("slot checks: mmap: %s", strerror(errno));
+
+	/* A kernel that accepts the bad slot must not make this hang. */
+	alarm(60);
+	s->item.user_ptr_or_buffer_index = 0;
+	s->item.use_preallocated_buffer = 2;
+	memset(s->item.reserved, 0xa5, sizeof(s->item.reserved));
+	ret = slot_ioctl(fd, KBDUS_IOCTL_RECEIVE_ITEM);
+	failures += report("receive: use_preallocated_buffer 2", ret, EINVAL);
+
+	if (ret != 0) {
+		s->item.use_preallocated_buffer = 1;
+		memset(s->item.reserved, 0xa5, sizeof(s->item.reserved));
+		if (slot_ioctl(fd, KBDUS_IOCTL_RECEIVE_ITEM))
+			die("slot checks: receive: %s", strerror(errno));
+	}
+	if (s->item.type != KBDUS_ITEM_DEVICE_AVAILABLE)
+		die("slot checks: no DEVICE_AVAILABLE");
+	s->item.use_preallocated_buffer = 1;
+	failures += report("receive zeroes bytes 32..63",
+			   memchr(s->item.reserved, 0xa5,
+				  sizeof(s->item.reserved)) != NULL, 0);
+
+	snprintf(path, sizeof(path), "/dev/bdus-%llu",
+		 (unsigned long long)cfg.device.id);
+	child = fork();
+	if (child == 0) {
+		int bfd = open(path, O_RDONLY | O_DIRECT);
+		void *buf;
+
+		if (bfd < 0 || posix_memalign(&buf, 4096, 4096))
+			_exit(2);
+		_exit(pread(bfd, buf, 4096, 0) == 4096 ? 0 : 1);
+	}
+	if (slot_ioctl(fd, KBDUS_IOCTL_RECEIVE_ITEM) ||
+	    s->item.type != KBDUS_ITEM_READ)
+		die("slot checks: no READ");
+
+	s->reply.error = 0;
+	s->reply.reserved[31] = 1;
+	failures += report("reply: reserved not zero",
+			   slot_ioctl(fd, KBDUS_IOCTL_SEND_REPLY), EINVAL);
+	s->reply.reserved[31] = 0;
+	s->reply.use_preallocated_buffer = 2;
+	failures += report("reply: use_preallocated_buffer 2",
+			   slot_ioctl(fd, KBDUS_IOCTL_SEND_REPLY), EINVAL);
+	s->reply.use_preallocated_buffer = 1;
+	failures += report("request pending after rejected replies",
+			   waitpid(child, &status, WNOHANG), 0);
+	s->reply.ignored_1 = 0xff; /* ignored, as documented */
+	s->reply.ignored_2 = UINT64_MAX;
+	failures += report("reply: valid (ignored bytes set)",
+			   slot_ioctl(fd, KBDUS_IOCTL_SEND_REPLY), 0);
+	failures += report("client's read completed",
+			   waitpid(child, &status, 0) == child &&
+					   WIFEXITED(status) ?
+				   WEXITSTATUS(status) :
+				   -1,
+			   0);
+
+	alarm(0);
+	munmap(s, map_size);
+	close(fd);
+	fd = open_control();
+	if (xioctl(fd, KBDUS_IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED,
+		   &cfg.device.id) < 0)
+		die("slot checks: wait: %s", strerror(errno));
+	close(fd);
+	return failures;
+}
+
 static int cmd_bad_configs(void)
 {
 	struct kbdus_device_and_fd_config cfg;
@@ -543,10 +844,20 @@ static int cmd_bad_configs(void)
 	} while (0)
 
 	EXPECT("valid", 0, (void)0);
-	EXPECT("valid: 4k blocks, huge", 0,
+	EXPECT("valid: 4k blocks, largest size", 0,
+	       (cfg.device.logical_block_size = 4096,
+		cfg.device.size = (uint64_t)INT64_MAX - 4095));
+	EXPECT("valid: largest timeout", 0,
+	       cfg.device.request_timeout_ms = KBDUS_MAX_REQUEST_TIMEOUT_MS);
+	EXPECT("size 0", EINVAL, cfg.device.size = 0);
+	EXPECT("size > MAX_LFS_FILESIZE", EINVAL,
 	       (cfg.device.logical_block_size = 4096,
 		cfg.device.size = UINT64_MAX - 4095));
-	EXPECT("size 0", EINVAL, cfg.device.size = 0);
+	EXPECT("size 2^63", EINVAL, cfg.device.size = (uint64_t)1 << 63);
+	EXPECT("request_timeout_ms > max", EINVAL,
+	       cfg.device.request_timeout_ms = KBDUS_MAX_REQUEST_TIMEOUT_MS + 1);
+	EXPECT("request_timeout_ms UINT32_MAX", EINVAL,
+	       cfg.device.request_timeout_ms = UINT32_MAX);
 	EXPECT("size not a multiple", EINVAL, cfg.device.size = 1000);
 	EXPECT("lbs 0", EINVAL, cfg.device.logical_block_size = 0);
 	EXPECT("lbs 513", EINVAL, cfg.device.logical_block_size = 513);
@@ -600,6 +911,7 @@ static int cmd_bad_configs(void)
 		failures += ret != ENOTTY;
 		close(fd);
 	}
+	failures += slot_checks();
 	printf("%d failure(s)\n", failures);
 	return failures ? 1 : 0;
 }
@@ -671,12 +983,20 @@ static int cmd_cycles(const char *ns)
 	return 0;
 }
 
-/* Client: forwarded ioctls in every direction. */
-static int cmd_ioctl_client(const char *path)
+/*
+ * Client: forwarded ioctls in every direction, on the device opened
+ * read-write ("rw") or read-only ("ro", where commands that pass data in
+ * must fail with EBADF).
+ */
+static int cmd_ioctl_client(const char *path, const char *mode)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int failures = 0;
+	bool ro = !strcmp(mode, "ro");
+	int fd, failures = 0;
 	int32_t v;
+
+	if (!ro && strcmp(mode, "rw"))
+		die("ioctl-client: mode must be ro or rw");
+	fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
 	if (fd < 0)
 		die("open %s: %s", path, strerror(errno));
@@ -691,13 +1011,22 @@ static int cmd_ioctl_client(const char *path)
 	CHECK("_IO", ioctl(fd, KT_IO) == 0);
 	v = 0;
 	CHECK("_IOR returns 2345", ioctl(fd, KT_IOR, &v) == 0 && v == 2345);
-	v = 1234;
-	CHECK("_IOW accepted", ioctl(fd, KT_IOW, &v) == 0 && v == 1234);
-	v = 1;
-	CHECK("_IOW EINVAL passes",
-	      ioctl(fd, KT_IOW, &v) < 0 && errno == EINVAL);
-	v = 21;
-	CHECK("_IOWR doubles", ioctl(fd, KT_IOWR, &v) == 0 && v == 42);
+	if (ro) {
+		v = 1234;
+		CHECK("_IOW read-only: EBADF",
+		      ioctl(fd, KT_IOW, &v) < 0 && errno == EBADF);
+		v = 21;
+		CHECK("_IOWR read-only: EBADF",
+		      ioctl(fd, KT_IOWR, &v) < 0 && errno == EBADF && v == 21);
+	} else {
+		v = 1234;
+		CHECK("_IOW accepted", ioctl(fd, KT_IOW, &v) == 0 && v == 1234);
+		v = 1;
+		CHECK("_IOW EINVAL passes",
+		      ioctl(fd, KT_IOW, &v) < 0 && errno == EINVAL);
+		v = 21;
+		CHECK("_IOWR doubles", ioctl(fd, KT_IOWR, &v) == 0 && v == 42);
+	}
 	CHECK("EOVERFLOW passes",
 	      ioctl(fd, KT_EOVERFLOW) < 0 && errno == EOVERFLOW);
 	CHECK("unknown cmd ENOTTY",
@@ -777,7 +1106,17 @@ static void usage(FILE *f)
 		"    --no-partitions --read-only --rotational --no-merge --no-flush\n"
 		"    --user-buffers            payload in user memory, not the mmap\n"
 		"    --backing FILE            keep the contents in FILE (shared)\n"
+		"    --volatile                writes go to a private cache; only a\n"
+		"                              flush (or FLUSH_AND_TERMINATE) copies\n"
+		"                              them to the storage\n"
+		"    --hold-writes             a WRITE waits until another thread has\n"
+		"                              received FLUSH_AND_TERMINATE and flushed\n"
+		"    --gate FILE               FLUSH_AND_TERMINATE waits until FILE exists\n"
+		"    --self-read               once available, a thread reads block 0\n"
+		"                              of the device itself (O_DIRECT)\n"
+		"    --id-file FILE            write the id to FILE when created\n"
 		"    --trace FILE              append one line per item received\n"
+		"                              (ioctls: command and opener=r|w|rw)\n"
 		"    --error TYPE=ERRNO        reply ERRNO to every TYPE request\n"
 		"    --delay TYPE=MS           sleep MS before serving TYPE\n"
 		"    --abort TYPE              abort() on receiving a TYPE request\n"
@@ -786,11 +1125,15 @@ static void usage(FILE *f)
 		"\n"
 		"Control:\n"
 		"  version | destroy ID | flush ID | path-to-id PATH | get-config ID\n"
+		"  destroy-timed ID          destroy, print how long the wait took\n"
 		"\n"
 		"Tests:\n"
-		"  bad-configs               invalid configs must get EINVAL\n"
+		"  bad-configs               invalid configs, mmaps and slots must get\n"
+		"                            EINVAL\n"
 		"  cycles N                  N create/serve/destroy cycles\n"
-		"  ioctl-client DEV          forwarded ioctls in every direction\n"
+		"  ioctl-client DEV [rw|ro]  forwarded ioctls in every direction, with\n"
+		"                            the device opened read-write (default) or\n"
+		"                            read-only (_IOW/_IOWR must get EBADF)\n"
 		"  io DEV OP OFFSET LENGTH   OP: read write fsync discard zeroout\n"
 		"                            secdiscard ioctl; prints OK or ERR <errno>;\n"
 		"                            DEV may be fd:N (an inherited descriptor)\n");
@@ -819,7 +1162,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "version"))
 		return cmd_version();
 	if (!strcmp(cmd, "destroy") && argc == 3)
-		return cmd_destroy(argv[2]);
+		return cmd_destroy(argv[2], false);
+	if (!strcmp(cmd, "destroy-timed") && argc == 3)
+		return cmd_destroy(argv[2], true);
 	if (!strcmp(cmd, "flush") && argc == 3)
 		return cmd_id_ioctl(KBDUS_IOCTL_FLUSH_DEVICE, "flush", argv[2]);
 	if (!strcmp(cmd, "path-to-id") && argc == 3)
@@ -830,8 +1175,8 @@ int main(int argc, char **argv)
 		return cmd_bad_configs();
 	if (!strcmp(cmd, "cycles") && argc == 3)
 		return cmd_cycles(argv[2]);
-	if (!strcmp(cmd, "ioctl-client") && argc == 3)
-		return cmd_ioctl_client(argv[2]);
+	if (!strcmp(cmd, "ioctl-client") && (argc == 3 || argc == 4))
+		return cmd_ioctl_client(argv[2], argc == 4 ? argv[3] : "rw");
 	if (!strcmp(cmd, "io"))
 		return cmd_io(argc - 2, argv + 2);
 

@@ -9,12 +9,24 @@
 # the kernel log gained a WARNING/BUG/Oops/refcount/lockdep line.
 #
 # usage: vm-suite.sh [TEST...]      (default: all, in order)
+#
+# Environment: KBDUS_KO, the module to test (default kernel/kbdus.ko); it
+# must be built for the booted kernel.  KBDUS_SKIP, tests to leave out.
 set -u
+
+case ${1:-} in
+-h | --help)
+	awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"
+	echo "Tests, in order:"
+	sed -n '/^ALL="/,/"$/p' "$0" | tr -d '"' | sed 's/^ALL=/ /'
+	exit 0 ;;
+esac
 
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 KDIR=$(cd "$TESTS_DIR/.." && pwd)
-KO=$KDIR/kbdus.ko
+KO=${KBDUS_KO:-$KDIR/kbdus.ko}
 RAM=$TESTS_DIR/bdus-ram
+RAM32=$TESTS_DIR/bdus-ram32
 OUT=${VM_SHARE:?run me inside kernel/vm/vmrun}/results
 WORK=/run/kbdus-tests
 mkdir -p "$OUT" "$WORK"
@@ -30,23 +42,26 @@ DRV_PID= DEV_ID=
 log() { echo "# [$(cut -d" " -f1 /proc/uptime)] $*"; }
 fail() { echo "FAILED: $*"; exit 1; }
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds, for at most
+# SECONDS of wall time (forks are slow under emulation: count time, not
+# tries).
 wait_for() {
-	local t=$1 i
+	local end=$((SECONDS + $1))
 	shift
-	for ((i = 0; i < t * 10; i++)); do
+	while :; do
 		"$@" && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.1
 	done
-	return 1
 }
 
-# start_driver create|attach [ID] OPTIONS...: start bdus-ram in the
-# background, wait until the device is available; sets DRV_PID and DEV_ID.
+# start_driver create|attach [ID] OPTIONS...: start bdus-ram (or
+# $DRIVER_BIN) in the background, wait until the device is available; sets
+# DRV_PID and DEV_ID.
 start_driver() {
 	local f
 	f=$(mktemp -p "$WORK" id.XXXXXX)
-	"$RAM" "$@" >"$f" &
+	"${DRIVER_BIN:-$RAM}" "$@" >"$f" &
 	DRV_PID=$!
 	PIDS+=("$DRV_PID")
 	echo "$DRV_PID" >>"$WORK/pids"
@@ -66,6 +81,21 @@ expect_io() {
 }
 
 gone() { [ ! -e "/sys/block/bdus-$1" ]; }
+
+# exited PID: all threads of the process are gone (a zombie leader alone is
+# left, or nothing); a leader shows Z while another thread still lives.
+exited() {
+	local tasks=(/proc/"$1"/task/*) line
+	[ -e "/proc/$1" ] || return 0
+	[ ${#tasks[@]} -le 1 ] || return 1
+	while read -r line; do
+		case $line in
+		State:*Z*) return 0 ;;
+		State:*) return 1 ;;
+		esac
+	done 2>/dev/null <"/proc/$1/status"
+	return 1
+}
 
 destroy_all() {
 	local d id
@@ -117,11 +147,21 @@ t_bad_configs() {
 	echo 'module kbdus -p' >/sys/kernel/debug/dynamic_debug/control
 	for f in size logical_block_size physical_block_size supports_fua_write \
 		max_read_write_size max_write_zeroes_size max_discard_erase_size \
-		max_outstanding_reqs recoverable reserved_1 reserved_2; do
-		dmesg | grep -q "invalid device config: $f\$" ||
+		max_outstanding_reqs request_timeout_ms recoverable reserved_1 \
+		reserved_2; do
+		dmesg | grep -q "kbdus: invalid device config: $f\$" ||
 			fail "no pr_debug naming $f"
 	done
-	dmesg | grep -q "invalid fd config: reserved" || fail "no pr_debug for fd config"
+	for f in "fd config: reserved" "mmap: not MAP_SHARED" \
+		"slot: use_preallocated_buffer" "reply: reserved" \
+		"reply: use_preallocated_buffer"; do
+		dmesg | grep -q "kbdus: invalid $f\$" || fail "no pr_debug for $f"
+	done
+	# Every message carries the module's prefix, whichever file it is from.
+	if dmesg | grep -E 'invalid (device config|fd config|mmap|slot|reply)' |
+		grep -v 'kbdus: invalid'; then
+		fail "messages without the kbdus: prefix"
+	fi
 }
 
 t_fio_verify() {
@@ -159,12 +199,54 @@ t_request_types() {
 	blkdiscard -z -o 0 -l 1M "$d" || fail "blkdiscard -z"
 	fallocate -p -o 1M -l 1M "$d" || fail "fallocate -p"
 	blkdiscard -s -o 0 -l 1M "$d" || fail "blkdiscard -s"
-	"$RAM" ioctl-client "$d" || fail "ioctl directions"
+	"$RAM" ioctl-client "$d" rw || fail "ioctl directions"
 	sort "$t" | awk '{print $1}' | uniq -c
 	for type in device_available read write fua_write flush discard \
 		write_zeroes_no_unmap write_zeroes_may_unmap secure_erase ioctl; do
 		grep -q "^$type\b" "$t" || fail "no $type request reached the driver"
 	done
+}
+
+# Forwarded ioctls carry the opener's mode; a read-only opener cannot send
+# commands that pass data in (EBADF, and the driver never sees them).
+t_ioctl_opener() {
+	local t="$WORK/trace" d
+	rm -f "$t"
+	start_driver create --no-partitions --trace "$t"
+	d=$(dev "$DEV_ID")
+	"$RAM" ioctl-client "$d" ro || fail "read-only opener"
+	cat "$t"
+	grep -E '^ioctl 0x(40046b03|c0046b04)' "$t" &&
+		fail "_IOW/_IOWR from a read-only opener reached the driver"
+	grep -q '^ioctl 0x00006b01 opener=r$' "$t" || fail "_IO: no opener=r"
+	grep -q '^ioctl 0x80046b02 opener=r$' "$t" || fail "_IOR: no opener=r"
+	: >"$t"
+	"$RAM" ioctl-client "$d" rw || fail "read-write opener"
+	cat "$t"
+	grep -q '^ioctl 0x40046b03 opener=rw$' "$t" || fail "_IOW: no opener=rw"
+	grep -q '^ioctl 0xc0046b04 opener=rw$' "$t" || fail "_IOWR: no opener=rw"
+}
+
+# 32-bit driver and clients: the compat_ioctl paths of the control device
+# and of the block device (forwarded ioctls).
+t_compat_ioctl() {
+	local t="$WORK/trace" d got
+	[ -x "$RAM32" ] || fail "no 32-bit bdus-ram ($RAM32)"
+	rm -f "$t"
+	DRIVER_BIN=$RAM32 start_driver create --no-partitions --trace "$t"
+	d=$(dev "$DEV_ID")
+	"$RAM32" version || fail "32-bit version ioctl"
+	"$RAM32" get-config "$DEV_ID" || fail "32-bit get-config"
+	[ "$("$RAM32" path-to-id "$d")" = "$DEV_ID" ] || fail "32-bit path-to-id"
+	"$RAM32" ioctl-client "$d" rw || fail "32-bit client, read-write"
+	"$RAM32" ioctl-client "$d" ro || fail "32-bit client, read-only"
+	for op in write read fsync discard; do
+		got=$("$RAM32" io "$d" "$op" 0 4096)
+		[ "$got" = OK ] || fail "32-bit io $op: $got"
+	done
+	grep -q '^ioctl 0x40046b03 opener=rw$' "$t" || fail "_IOW not forwarded"
+	"$RAM32" destroy "$DEV_ID" || fail "32-bit destroy"
+	wait "$DRV_PID" || fail "32-bit driver exit status"
 }
 
 t_errno() {
@@ -283,6 +365,125 @@ t_replace_live() {
 	wait "$p2" || fail "second replaced driver did not exit cleanly"
 	wait "$fpid" || { cat "$WORK/fio.out"; fail "fio verify across replacements"; }
 	log "fio verify ok across two replacements"
+}
+
+# During a hand-over, a write answered after FLUSH_AND_TERMINATE is not
+# covered by the old driver's flush: it must reach the new driver instead
+# of being acknowledged and lost with the old driver's volatile cache.
+t_handover_barrier() {
+	local b=/dev/shm/kbdus-bar t1="$WORK/b1" t2="$WORK/b2" id d p1 cpid
+	rm -f "$b" "$t1" "$t2"
+	start_driver create --no-partitions --backing "$b" --volatile \
+		--hold-writes --threads 2 --trace "$t1" --size $((16 << 20))
+	id=$DEV_ID d=$(dev "$id") p1=$DRV_PID
+	head -c 4096 /dev/urandom >"$WORK/block"
+	dd if="$WORK/block" of="$d" bs=4096 seek=8 oflag=direct conv=notrunc \
+		status=none &
+	cpid=$!
+	wait_for 20 grep -q '^write 32768 4096' "$t1" ||
+		fail "write did not reach the driver"
+	# One worker thread, so that the trace shows the order items were received in.
+	start_driver attach "$id" --backing "$b" --threads 1 --trace "$t2"
+	wait "$p1" || fail "old driver exit status"
+	grep -q '^flush_and_terminate' "$t1" || fail "no flush_and_terminate"
+	wait "$cpid" || fail "client's write failed"
+	cat "$t1" "$t2"
+	cmp <(dd if="$d" bs=4096 skip=8 count=1 iflag=direct status=none) \
+		"$WORK/block" || fail "acknowledged write lost in the hand-over"
+	grep -q '^write 32768 4096' "$t2" || fail "write not re-delivered"
+}
+
+# A driver killed while one of its threads waits in uninterruptible I/O on
+# its own device: a non-recoverable device goes away (the I/O fails), a
+# recoverable one waits for the next driver, which serves that I/O.
+t_killed_in_own_io() {
+	local t="$WORK/k1" t2="$WORK/k2" id pid
+	rm -f "$t" "$t2"
+	start_driver create --no-partitions --self-read --delay read=600000 \
+		--trace "$t"
+	id=$DEV_ID pid=$DRV_PID
+	wait_for 20 grep -q '^read 0 4096' "$t" || fail "self-read not received"
+	kill -9 "$pid"
+	wait_for 30 exited "$pid" || fail "killed driver stuck in its own I/O"
+	wait "$pid" 2>/dev/null
+	wait_for 20 gone "$id" || fail "non-recoverable device not removed"
+	log "non-recoverable: driver gone, device removed"
+
+	rm -f "$t"
+	start_driver create --no-partitions --recoverable --self-read \
+		--delay read=600000 --trace "$t"
+	id=$DEV_ID pid=$DRV_PID
+	wait_for 20 grep -q '^read 0 4096' "$t" || fail "self-read not received"
+	kill -9 "$pid"
+	sleep 1
+	[ -e "/sys/block/bdus-$id" ] || fail "recoverable device went away"
+	start_driver attach "$id" --threads 1 --trace "$t2"
+	wait_for 30 exited "$pid" || fail "old driver still stuck after attach"
+	wait "$pid" 2>/dev/null
+	grep -q '^read 0 4096' "$t2" || fail "self-read not re-delivered"
+	log "recoverable: new driver served the dead driver's own read"
+}
+
+# A recoverable device survives a driver that dies inside add_disk (here:
+# in the partition scan's first read), and the next driver completes it.
+t_recoverable_add_disk() {
+	local b=/dev/shm/kbdus-ua f="$WORK/ua.id" t2="$WORK/ua2" id pid rc
+	rm -f "$b" "$f" "$t2"
+	"$RAM" create --recoverable --backing "$b" --abort read \
+		--id-file "$f" >/dev/null &
+	pid=$!
+	echo "$pid" >>"$WORK/pids"
+	wait "$pid"
+	rc=$?
+	[ "$rc" = 134 ] || fail "driver exit status $rc, expected 134 (abort)"
+	id=$(cat "$f")
+	sleep 0.5
+	"$RAM" get-config "$id" || fail "device destroyed with its driver"
+	start_driver attach "$id" --backing "$b" --threads 1 --trace "$t2"
+	[ "$DEV_ID" = "$id" ] || fail "attach reported id $DEV_ID"
+	head -n1 "$t2" | grep -q '^read 0 ' || fail "scan read not re-delivered first"
+	grep -q '^device_available' "$t2" || fail "no device_available"
+	expect_io "$(dev "$id")" read 0 4096 OK
+}
+
+# A caught signal does not interrupt ATTACH (which would lose the live,
+# non-recoverable device: its driver was already told to terminate).
+t_attach_signal() {
+	local ta="$WORK/s1" g="$WORK/gate" f="$WORK/s2.out" id p1 p2 i
+	rm -f "$ta" "$g" "$f"
+	start_driver create --no-partitions --trace "$ta" --gate "$g"
+	id=$DEV_ID p1=$DRV_PID
+	"$RAM" attach "$id" --threads 1 >"$f" 2>"$WORK/s2.err" &
+	p2=$!
+	echo "$p2" >>"$WORK/pids"
+	wait_for 20 grep -q '^flush_and_terminate' "$ta" ||
+		fail "old driver got no flush_and_terminate"
+	for i in 1 2 3; do
+		kill -USR1 "$p2" 2>/dev/null
+		sleep 0.2
+	done
+	touch "$g"
+	wait "$p1" || fail "old driver exit status"
+	wait_for 30 test -s "$f" || { cat "$WORK/s2.err"; fail "attach ended by a caught signal"; }
+	[ "$(head -n1 "$f")" = "$id" ] || fail "attached to another id"
+	expect_io "$(dev "$id")" read 0 4096 OK
+}
+
+# WAIT_UNTIL_DEVICE_IS_DESTROYED does not wait out its one-second bound
+# just because a client holds another bdus device open.
+t_wait_destroyed() {
+	local ms min=999999 i
+	start_driver create --no-partitions
+	exec 7<"$(dev "$DEV_ID")"
+	for i in 1 2 3 4 5; do
+		start_driver create --no-partitions
+		ms=$("$RAM" destroy-timed "$DEV_ID" | awk '{print $2}')
+		wait "$DRV_PID" || fail "driver exit status"
+		log "wait took $ms ms"
+		[ "$ms" -lt "$min" ] && min=$ms
+	done
+	exec 7<&-
+	[ "$min" -lt 500 ] || fail "every wait took >= $min ms (module references never settled)"
 }
 
 t_nonrecoverable_sigkill() {
@@ -438,9 +639,11 @@ t_unload() {
 	rmmod kbdus || fail "rmmod after cleanup"
 }
 
-ALL="load version bad_configs fio_verify request_types errno timeout
-     recover_sigkill recover_abort timeout_while_detached replace_live
-     nonrecoverable_sigkill partitions control filesystem
+ALL="load version bad_configs fio_verify request_types ioctl_opener
+     compat_ioctl errno timeout recover_sigkill recover_abort
+     timeout_while_detached replace_live handover_barrier
+     nonrecoverable_sigkill killed_in_own_io recoverable_add_disk
+     attach_signal wait_destroyed partitions control filesystem
      cycles unload"
 
 # ------------------------------------------------------------------ runner
@@ -474,6 +677,9 @@ run_test() {
 ulimit -c 0 # the abort() test must not write a core dump
 failed=0
 tests=${*:-$ALL}
+for name in ${KBDUS_SKIP:-}; do
+	tests=$(echo " $tests " | sed "s/ $name / /")
+done
 # Named tests need the module: load it first unless asked for explicitly.
 case " $tests " in *" load "*) ;; *) tests="load $tests" ;; esac
 for name in $tests; do

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the tiny, uncompressed initramfs: busybox-static, the modules needed
-# for virtio-mmio + 9p + overlayfs (with their dependencies, in load order)
+# for virtio-mmio + 9p + overlayfs (with their dependencies, in load order;
+# .ko.xz modules are decompressed for busybox insmod; built-in ones skipped)
 # and our /init.
 # usage: mkinitramfs.sh <unpacked-kernel-root> <kver> <out.cpio>
 set -euo pipefail
@@ -22,14 +23,19 @@ order=()
 add() { # $1 = path relative to $MODDIR
 	local p=$1 x d deps rev=()
 	for x in "${order[@]:-}"; do [ "$x" = "$p" ] && return 0; done
-	deps=$(grep -E "^$p:" "$MODDIR/modules.dep" | cut -d: -f2)
+	deps=$(grep -E "^$p:" "$MODDIR/modules.dep" | cut -d: -f2 || true)
 	for d in $deps; do rev=("$d" "${rev[@]}"); done
 	for d in "${rev[@]:-}"; do [ -n "$d" ] && add "$d"; done
 	order+=("$p")
 }
 for m in $WANT; do
-	p=$(grep -E "/${m//_/[_-]}\.ko(\.xz)?:" "$MODDIR/modules.dep" | cut -d: -f1 | head -1)
-	[ -n "$p" ] || { echo "module $m not found (built in?)" >&2; continue; }
+	p=$(grep -E "/${m//_/[_-]}\.ko(\.xz)?:" "$MODDIR/modules.dep" | cut -d: -f1 | head -1 || true)
+	if [ -z "$p" ]; then
+		# Built into this kernel (6.12 and later have virtio and virtio_pci).
+		grep -qE "/${m//_/[_-]}\.ko\$" "$MODDIR/modules.builtin" ||
+			{ echo "module $m neither built in nor found" >&2; exit 1; }
+		continue
+	fi
 	add "$p"
 done
 : >"$W/mods/order"

@@ -9,7 +9,8 @@
  * A driver opens /dev/bdus-control (needs CAP_SYS_ADMIN) and issues
  * KBDUS_IOCTL_CREATE_DEVICE (or KBDUS_IOCTL_ATTACH_TO_DEVICE).  From then on
  * the open file description *is* the driver of block device /dev/bdus-<id>.
- * It mmap()s the file to reach:
+ * It mmap()s the file (MAP_SHARED; a private mapping fails with EINVAL) to
+ * reach:
  *
  *   offset 0                   slot array: max_outstanding_reqs slots of
  *                              64 bytes (union kbdus_slot), page aligned
@@ -30,11 +31,14 @@
  *
  * Conventions
  * -----------
- * - All integers are little-endian, explicitly sized, naturally aligned; no
- *   struct has implicit padding.  Sizes and offsets are given beside each
- *   field and checked with _Static_assert at the end of the file.
- * - Every "reserved" field must be zero on input (EINVAL otherwise) and is
- *   zero on output.  Fields marked OUT are ignored on input.
+ * - All integers are in the native byte order of the machine (little-endian
+ *   on the supported x86-64 and arm64), explicitly sized and naturally
+ *   aligned; no struct has implicit padding.  Sizes and offsets are given
+ *   beside each field and checked with _Static_assert at the end of the file.
+ * - Every "reserved" field of a struct the kernel reads must be zero (EINVAL
+ *   otherwise; the module logs the field's name with pr_debug) and is zero
+ *   when the kernel writes the struct.  Fields marked OUT or "ignored" are
+ *   not read.
  * - ioctl direction bits follow asm-generic/ioctl.h: _IOR means the kernel
  *   writes the argument, _IOW means the kernel reads it.
  * - Errors are reported as -1 / errno from ioctl().
@@ -53,7 +57,7 @@
 /* ABI version, reported by KBDUS_IOCTL_GET_VERSION.  A driver built against
  * major.minor works with any module of the same major and minor >= its own. */
 #define KBDUS_VERSION_MAJOR 1
-#define KBDUS_VERSION_MINOR 0
+#define KBDUS_VERSION_MINOR 1
 #define KBDUS_VERSION_PATCH 0
 
 /* Size of one slot of the mmap'd slot array. */
@@ -70,6 +74,15 @@
 
 /* Largest argument of a forwarded block-device ioctl (_IOC_SIZE). */
 #define KBDUS_MAX_IOCTL_SIZE (1u << 14)
+
+/* Largest device_config.request_timeout_ms (INT_MAX, about 24.8 days): what
+ * the block layer's timeout, in jiffies, can hold for any HZ up to 1000. */
+#define KBDUS_MAX_REQUEST_TIMEOUT_MS 0x7fffffffu
+
+/* How the client opened the block device, in the arg64 of KBDUS_ITEM_IOCTL
+ * items: for reading, for writing (both bits for O_RDWR). */
+#define KBDUS_OPENER_READ (1u << 0)
+#define KBDUS_OPENER_WRITE (1u << 1)
 
 /* struct kbdus_version: 16 bytes. */
 struct kbdus_version {
@@ -92,7 +105,8 @@ struct kbdus_device_config {
 	__u64 id;
 
 	/* @8 Size of the device in bytes: > 0, a multiple of
-	 * physical_block_size. */
+	 * physical_block_size, at most the kernel's MAX_LFS_FILESIZE
+	 * (2^63 - 1 on 64-bit kernels). */
 	__u64 size;
 
 	/* @16 Power of two, 512 <= v <= PAGE_SIZE. */
@@ -121,8 +135,9 @@ struct kbdus_device_config {
 	 * min(v, KBDUS_MAX_OUTSTANDING_REQS). */
 	__u32 max_outstanding_reqs;
 
-	/* @40 Request timeout in milliseconds; 0 means requests never time
-	 * out.  A request that times out fails with ETIMEDOUT. */
+	/* @40 Request timeout in milliseconds, at most
+	 * KBDUS_MAX_REQUEST_TIMEOUT_MS; 0 means requests never time out.  A
+	 * request that times out fails with ETIMEDOUT. */
 	__u32 request_timeout_ms;
 
 	/* @44 OUT: block device major number. */
@@ -221,7 +236,13 @@ enum kbdus_item_type {
 	/* Stop: close the file description.  Repeated on every receive. */
 	KBDUS_ITEM_TERMINATE = 1,
 	/* Flush all data, then close (sent once, to a driver being replaced,
-	 * if the device supports flush; TERMINATE follows). */
+	 * if the device supports flush; TERMINATE follows).  It is a barrier:
+	 * once it has been received, that driver's replies to write-type
+	 * requests (WRITE, FUA_WRITE, WRITE_ZEROES_*, DISCARD, SECURE_ERASE)
+	 * are not acknowledged to the client, since the flush may not cover
+	 * them.  SEND_REPLY succeeds, but the request stays pending and is
+	 * delivered again, with the same handle, to the next driver.  Replies
+	 * to READ, FLUSH and IOCTL requests complete them as usual. */
 	KBDUS_ITEM_FLUSH_AND_TERMINATE = 2,
 	/* Read arg32 bytes at arg64 into the payload buffer. */
 	KBDUS_ITEM_READ = 3,
@@ -239,10 +260,14 @@ enum kbdus_item_type {
 	KBDUS_ITEM_DISCARD = 9,
 	/* Securely erase arg32 bytes at arg64. */
 	KBDUS_ITEM_SECURE_ERASE = 10,
-	/* A block-device ioctl; arg32 is the command.  If _IOC_DIR(cmd) has
-	 * _IOC_WRITE, the payload buffer holds the caller's _IOC_SIZE(cmd)
-	 * argument bytes; if it has _IOC_READ, the driver writes the result
-	 * there and it is copied back to the caller when error == 0. */
+	/* A block-device ioctl; arg32 is the command and arg64 holds
+	 * KBDUS_OPENER_READ / KBDUS_OPENER_WRITE, how the caller opened the
+	 * block device.  If _IOC_DIR(cmd) has _IOC_WRITE, the payload buffer
+	 * holds the caller's _IOC_SIZE(cmd) argument bytes; if it has
+	 * _IOC_READ, the driver writes the result there and it is copied back
+	 * to the caller when error == 0.  A command whose _IOC_DIR has
+	 * _IOC_WRITE, from a caller that did not open the device for
+	 * writing, fails with EBADF and never reaches the driver. */
 	KBDUS_ITEM_IOCTL = 11,
 };
 
@@ -250,7 +275,8 @@ enum kbdus_item_type {
  * struct kbdus_item: 64 bytes; a slot after a receive.
  *
  * Before receiving, the driver chooses where the payload goes by setting
- * use_preallocated_buffer and user_ptr_or_buffer_index in the slot.
+ * use_preallocated_buffer and user_ptr_or_buffer_index in the slot.  A
+ * receive writes every other field.
  */
 struct kbdus_item {
 	/* @0 IN (set by the driver before receiving): payload buffer index
@@ -263,33 +289,39 @@ struct kbdus_item {
 	/* @16 OUT: handle index, 1..max_outstanding_reqs; 0 for
 	 * notifications. */
 	__u16 handle_index;
-	/* @18 IN: 1 = use a preallocated (mmap'd) buffer, 0 = user address. */
+	/* @18 IN: 1 = use a preallocated (mmap'd) buffer, 0 = user address;
+	 * other values: EINVAL. */
 	__u8 use_preallocated_buffer;
 	/* @19 OUT: enum kbdus_item_type. */
 	__u8 type;
 	/* @20 OUT: length in bytes, or the ioctl command. */
 	__u32 arg32;
-	/* @24 OUT: offset in bytes. */
+	/* @24 OUT: offset in bytes; for IOCTL items the caller's
+	 * KBDUS_OPENER_* bits. */
 	__u64 arg64;
-	__u8 reserved[32]; /* @32 */
+	/* @32 OUT: zero (written on every receive, so that the slot is a
+	 * valid reply afterwards). */
+	__u8 reserved[32];
 };
 
 /*
  * struct kbdus_reply: 64 bytes; a slot before a send-reply.  The first 19
  * bytes are shared with struct kbdus_item, so after a receive only "error"
- * needs to be written (and the payload, for READ and ioctls).
+ * needs to be written (and the payload, for READ and ioctls).  Bytes 19 and
+ * 24..31 still hold the item's type and arg64 then: they are ignored.
  */
 struct kbdus_reply {
 	__u64 user_ptr_or_buffer_index; /* @0  where the payload is */
 	__u64 handle_seqnum;            /* @8  from the item */
 	__u16 handle_index;             /* @16 from the item; 0 = no reply */
-	__u8 use_preallocated_buffer;   /* @18 */
-	__u8 reserved_1;                /* @19 ignored */
+	__u8 use_preallocated_buffer;   /* @18 0 or 1, as in kbdus_item */
+	__u8 ignored_1;                 /* @19 ignored (the item's type) */
 	/* @20 0 or a positive errno.  For I/O requests ENOLINK, ENOSPC and
 	 * ETIMEDOUT reach the client, anything else becomes EIO.  For ioctls
 	 * 1..133 except ENOSYS pass through, others become EIO. */
 	__s32 error;
-	__u8 reserved_2[40];            /* @24 ignored */
+	__u64 ignored_2;                /* @24 ignored (the item's arg64) */
+	__u8 reserved[32];              /* @32 must be zero */
 };
 
 /* union kbdus_slot: 64 bytes; one element of the mmap'd slot array. */
@@ -314,10 +346,14 @@ union kbdus_slot {
  * A current driver gets FLUSH_AND_TERMINATE and this call waits until it
  * closes; requests it left unanswered are then delivered again.  The device
  * config is read-only here: only device.id and the fd config are read.
+ * A recoverable device whose driver died before it became available can be
+ * attached to at once; DEVICE_AVAILABLE then comes when it is.
  * CAP_SYS_ADMIN.  EINVAL: fd already a driver, or id never existed.
  * ENODEV: device gone (or destroyed while replacing a failed driver).
- * EBUSY: device not yet available.  EINPROGRESS: another attach is waiting.
- * EINTR: interrupted while waiting for the old driver. */
+ * EBUSY: device not yet available (and its first driver still there).
+ * EINPROGRESS: another attach is waiting.  EINTR: killed (only a fatal
+ * signal interrupts the wait for the old driver, which has then already
+ * been told to terminate). */
 #define KBDUS_IOCTL_ATTACH_TO_DEVICE \
 	_IOWR(KBDUS_IOCTL_TYPE, 2, struct kbdus_device_and_fd_config)
 
@@ -352,8 +388,9 @@ union kbdus_slot {
 #define KBDUS_IOCTL_TRIGGER_DEVICE_DESTRUCTION _IOW(KBDUS_IOCTL_TYPE, 8, __u64)
 
 /* Wait until a device is destroyed and its driver's file is fully released
- * (so that the module can be unloaded right after).  Argument: the id.
- * CAP_SYS_ADMIN.  EINVAL: id never existed.  EINTR. */
+ * (so that the module can be unloaded right after, if nothing else holds
+ * it).  Argument: the id.  CAP_SYS_ADMIN.  EINVAL: id never existed.
+ * EINTR. */
 #define KBDUS_IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED \
 	_IOW(KBDUS_IOCTL_TYPE, 9, __u64)
 
@@ -361,14 +398,22 @@ union kbdus_slot {
  * < max_outstanding_reqs.  They need no capability. */
 
 /* Block until an item is available and write it into the slot.
- * EINVAL: bad slot or payload buffer.  EFAULT: payload copy failed (the
- * request stays queued).  EINTR: nothing was received. */
+ * EINVAL: bad slot, payload buffer or use_preallocated_buffer.  EFAULT:
+ * payload copy failed (the request stays queued).  EINTR: nothing was
+ * received.  A thread killed while waiting here (fatal signal) gives the
+ * device up at once, as if the driver had closed it without
+ * MARK_AS_SUCCESSFUL: a non-recoverable device is terminated, a recoverable
+ * one waits for ATTACH.  So a dying driver whose other threads are stuck in
+ * I/O on its own device does not keep the device forever. */
 #define KBDUS_IOCTL_RECEIVE_ITEM _IO(KBDUS_IOCTL_TYPE, 10)
 
 /* Complete the request whose reply is in the slot.  A reply with
  * handle_index 0 or an outdated handle_seqnum is ignored.  EINVAL: bad
- * handle index or the request is not awaiting a reply.  EFAULT: payload copy
- * failed (the request stays pending). */
+ * handle index, the request is not awaiting a reply, use_preallocated_buffer
+ * is not 0 or 1, or "reserved" is not zero (the request stays pending).
+ * EFAULT: payload copy failed (the request stays pending).  After
+ * FLUSH_AND_TERMINATE, replies to write-type requests succeed but leave them
+ * pending for the next driver (see KBDUS_ITEM_FLUSH_AND_TERMINATE). */
 #define KBDUS_IOCTL_SEND_REPLY _IO(KBDUS_IOCTL_TYPE, 11)
 
 /* SEND_REPLY then RECEIVE_ITEM on the same slot.  On EINTR the reply was
