@@ -70,6 +70,8 @@ final class KbdusAbi {
     static final int ITEM_ARG32 = 20;
     static final int ITEM_ARG64 = 24;
     static final int REPLY_ERROR = 20;
+    // bytes 32..63 of a reply must be zero; a receive leaves them so
+    static final int REPLY_RESERVED = 32;
 
     // enum kbdus_item_type
     static final int ITEM_DEVICE_AVAILABLE = 0;
@@ -86,6 +88,8 @@ final class KbdusAbi {
     static final int ITEM_IOCTL = 11;
 
     static final int MAX_IOCTL_SIZE = 1 << 14;
+
+    static final long MAX_REQUEST_TIMEOUT_MS = 0x7fffffffL;
 
     // arg64 of an IOCTL item: how the caller opened the block device
     static final int OPENER_READ = 1;

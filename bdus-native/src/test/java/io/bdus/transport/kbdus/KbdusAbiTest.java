@@ -34,6 +34,11 @@ class KbdusAbiTest {
         expected.put("offsetof(struct kbdus_version, minor)", (long) KbdusAbi.VERSION_MINOR_OFFSET);
         expected.put("offsetof(struct kbdus_version, patch)", (long) KbdusAbi.VERSION_PATCH_OFFSET);
         expected.put("KBDUS_VERSION_MAJOR", (long) KbdusAbi.VERSION_MAJOR);
+        expected.put("KBDUS_VERSION_MINOR", (long) KbdusAbi.VERSION_MINOR);
+        expected.put("KBDUS_OPENER_READ", (long) KbdusAbi.OPENER_READ);
+        expected.put("KBDUS_OPENER_WRITE", (long) KbdusAbi.OPENER_WRITE);
+        expected.put("KBDUS_MAX_REQUEST_TIMEOUT_MS", KbdusAbi.MAX_REQUEST_TIMEOUT_MS);
+        expected.put("offsetof(struct kbdus_reply, reserved)", (long) KbdusAbi.REPLY_RESERVED);
         expected.put("KBDUS_SLOT_SIZE", (long) KbdusAbi.SLOT_SIZE);
         expected.put("KBDUS_MAX_OUTSTANDING_REQS", (long) KbdusAbi.MAX_OUTSTANDING_REQS);
         expected.put("KBDUS_MAX_IOCTL_SIZE", (long) KbdusAbi.MAX_IOCTL_SIZE);
