@@ -6,12 +6,15 @@ import static io.bdus.integration.DirectIo.random;
 import static io.bdus.integration.DirectIo.readBack;
 import static io.bdus.integration.DirectIo.writeFully;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
+import io.bdus.device.DeviceStartException;
 import io.bdus.device.DeviceState;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.transport.DeviceGoneException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +79,43 @@ class DetachAndAttachOnRealDeviceTest extends RealDeviceTest {
         }
         finally {
             first.stop(HostDevices.TIMEOUT);
+        }
+    }
+
+    @Test
+    void aKeptDeviceIsLeftUntouchedByADriverThatDoesNotMatchIt() throws Exception {
+        RamDiskDriver ram = new RamDiskDriver(SIZE);
+        DeviceSpec spec = DeviceSpec.builder("match", SIZE).recoverable(true).build();
+        BlockDevice first = HostDevices.start(spec, ram);
+        if (!first.canDetach()) {
+            first.stop(HostDevices.TIMEOUT);
+            System.out.println("SKIPPED mismatch case on " + first.transportName()
+                    + ": it cannot keep a device (the kbdus VM suite runs it)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(first.canDetach() || first.state() != DeviceState.STOPPED,
+                "the transport cannot keep a device");
+        byte[] before = random(3, 65536);
+        try (FileChannel channel = openDirect(first.path())) {
+            writeFully(channel, aligned(before.length).put(before).flip(), 0);
+        }
+        String handle = first.detach(HostDevices.TIMEOUT);
+        DeviceSpec bigger = DeviceSpec.builder("match", 2 * SIZE).recoverable(true).build();
+        assertThatExceptionOfType(DeviceStartException.class)
+            .isThrownBy(() -> BlockDevice.attach(handle, bigger, new RamDiskDriver(2 * SIZE), HostDevices.transport(),
+                    HostDevices.TIMEOUT))
+            .withMessageContaining("does not match")
+            .withMessageContaining("size is " + SIZE + " on the device but " + (2 * SIZE) + " in the configuration")
+            .satisfies((ex) -> assertThat(ex.getCause()).isNotInstanceOf(DeviceGoneException.class));
+        assertThatExceptionOfType(DeviceStartException.class)
+            .isThrownBy(() -> BlockDevice.attach("987654", spec, ram, HostDevices.transport(), HostDevices.TIMEOUT))
+            .satisfies((ex) -> assertThat(ex.getCause()).isInstanceOf(DeviceGoneException.class));
+
+        BlockDevice second = BlockDevice.attach(handle, spec, ram, HostDevices.transport(), HostDevices.TIMEOUT);
+        try (FileChannel channel = openDirect(second.path())) {
+            assertThat(readBack(channel, 0, before.length)).isEqualTo(before);
+        }
+        finally {
+            second.stop(HostDevices.TIMEOUT);
         }
     }
 }
