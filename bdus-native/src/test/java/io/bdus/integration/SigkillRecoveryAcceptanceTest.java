@@ -39,13 +39,51 @@ class SigkillRecoveryAcceptanceTest extends RealDeviceTest {
     void fioOnExt4SurvivesRepeatedSigkillsOfTheDriver(@TempDir Path dir) throws Exception {
         Path image = dir.resolve("disk.img");
         Path mnt = Files.createDirectories(dir.resolve("mnt"));
-        DriverJvm driver = start(image, null);
-        String id = driver.id;
-        String path = driver.path;
+        DriverJvm first = start(image, null);
+        String id = first.id;
+        String path = first.path;
         AtomicInteger replacements = new AtomicInteger();
-        drain(driver, replacements);
-        Shell.ok("mkfs.ext4", "-q", "-F", path);
-        Shell.ok("mount", path, mnt.toString());
+        drain(first, replacements);
+        DriverJvm[] driver = { first };
+        boolean mounted = false;
+        try {
+            Shell.ok("mkfs.ext4", "-q", "-F", path);
+            Shell.ok("mount", path, mnt.toString());
+            mounted = true;
+            Result result = killRepeatedly(dir, mnt, image, id, driver, replacements);
+            Shell.ok("umount", mnt.toString());
+            mounted = false;
+            Shell.Result fsck = Shell.run(300, "e2fsck", "-fn", path);
+            assertThat(fsck.exitCode()).as("e2fsck -fn:%n%s", fsck.output()).isZero();
+            System.out.printf("SIGKILL acceptance: %d kills and %d in-process replacements in %d s; fio %d writes, "
+                    + "%d reads, 0 errors; longest client stall %.0f ms; e2fsck clean%n", result.kills,
+                    replacements.get(), result.seconds, result.writes, result.reads, result.stallMillis);
+            assertThat(result.kills).isGreaterThanOrEqualTo(MIN_KILLS);
+            assertThat(result.writes).isPositive();
+        }
+        finally {
+            // Whatever happened, serve the device again before the file system is touched (an
+            // unmount, or the clean-up of the temporary directory), then tear it down.
+            driver[0].kill();
+            BlockDevice last = BlockDevice.attach(id, DeviceSpec.builder("accept", SIZE).recoverable(true).build(),
+                    new PassthroughDriver(image), HostDevices.transport(), HostDevices.TIMEOUT);
+            try {
+                if (mounted) {
+                    Shell.run("umount", mnt.toString());
+                }
+            }
+            finally {
+                last.stop(HostDevices.TIMEOUT);
+            }
+        }
+    }
+
+    /** What one run of fio with the supervisor killing drivers under it gave. */
+    private record Result(int kills, long seconds, long writes, long reads, double stallMillis) {
+    }
+
+    private static Result killRepeatedly(Path dir, Path mnt, Path image, String id, DriverJvm[] driver,
+            AtomicInteger replacements) throws Exception {
         Path output = dir.resolve("fio.json");
         Process fio = new ProcessBuilder("fio", "--name=accept", "--filename=" + mnt.resolve("fio.dat"),
                 "--size=48m", "--direct=1", "--ioengine=libaio", "--iodepth=4", "--rw=randrw", "--bs=4k",
@@ -64,16 +102,17 @@ class SigkillRecoveryAcceptanceTest extends RealDeviceTest {
                 // The clock starts when the new driver has attached: JVM start-up takes seconds here.
                 Thread.sleep(1000 + random.nextInt(2001));
                 assertThat(fio.isAlive()).as("fio is still running; log:%n%s", log(dir)).isTrue();
-                driver.kill();
+                driver[0].kill();
                 kills++;
-                driver = start(image, id);
-                drain(driver, replacements);
+                driver[0] = start(image, id);
+                drain(driver[0], replacements);
             }
             fio.destroy();
             assertThat(fio.waitFor(120, TimeUnit.SECONDS)).isTrue();
         }
         finally {
             fio.destroyForcibly();
+            fio.waitFor(60, TimeUnit.SECONDS);
         }
         String fioLog = log(dir);
         // SIGTERM ends fio with status 0 or 128 (it was stopped, not failed); errors are in the report.
@@ -81,22 +120,10 @@ class SigkillRecoveryAcceptanceTest extends RealDeviceTest {
         assertThat(fioLog).doesNotContain("verify failed").doesNotContain("bad magic").doesNotContain("error=");
         JsonNode job = readJob(output);
         assertThat(job.get("error").asInt()).as("fio job error").isZero();
-        long writes = job.at("/write/total_ios").asLong();
-        long reads = job.at("/read/total_ios").asLong();
         double stallMillis = Math.max(job.at("/write/lat_ns/max").asDouble(), job.at("/read/lat_ns/max").asDouble())
                 / 1e6;
-        Shell.ok("umount", mnt.toString());
-        Shell.Result fsck = Shell.run(300, "e2fsck", "-fn", path);
-        assertThat(fsck.exitCode()).as("e2fsck -fn:%n%s", fsck.output()).isZero();
-        System.out.printf("SIGKILL acceptance: %d kills and %d in-process replacements in %d s; fio %d writes, "
-                + "%d reads, 0 errors; longest client stall %.0f ms; e2fsck clean%n", kills, replacements.get(),
-                (System.currentTimeMillis() - started) / 1000, writes, reads, stallMillis);
-        assertThat(kills).isGreaterThanOrEqualTo(MIN_KILLS);
-        assertThat(writes).isPositive();
-        driver.kill();
-        BlockDevice last = BlockDevice.attach(id, DeviceSpec.builder("accept", SIZE).recoverable(true).build(),
-                new PassthroughDriver(image), HostDevices.transport(), HostDevices.TIMEOUT);
-        last.stop(HostDevices.TIMEOUT);
+        return new Result(kills, (System.currentTimeMillis() - started) / 1000, job.at("/write/total_ios").asLong(),
+                job.at("/read/total_ios").asLong(), stallMillis);
     }
 
     private static DriverJvm start(Path image, String id) throws Exception {
