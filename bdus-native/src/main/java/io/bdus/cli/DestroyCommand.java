@@ -4,7 +4,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code bdus destroy DEV}. */
 @Command(name = "destroy", header = "Flush a device and tear it down, even a recoverable one.",
@@ -18,9 +17,6 @@ import picocli.CommandLine.Parameters;
         footer = { "  bdus destroy disk0", "  bdus destroy 3 --no-flush", "  bdus destroy /dev/loop0 --force" })
 final class DestroyCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "DEV", description = DeviceResolver.DEV_HELP)
-    String dev;
-
     @Option(names = "--no-flush", description = "Do not flush first (when the driver cannot flush).")
     boolean noFlush;
 
@@ -28,13 +24,12 @@ final class DestroyCommand implements Callable<Integer> {
     boolean force;
 
     @Mixin
-    CommonOptions common;
+    DeviceArgument device;
 
     @Override
     public Integer call() {
-        DeviceInventory inventory = this.common.inventory();
-        KnownDevice device = DeviceResolver.resolve(this.dev, inventory.scan());
-        System.out.println(new DeviceActions(inventory).destroy(device, !this.noFlush, this.force));
+        KnownDevice device = this.device.resolve();
+        System.out.println(this.device.actions().destroy(device, !this.noFlush, this.force));
         return 0;
     }
 }

@@ -4,7 +4,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code bdus detach DEV}. */
 @Command(name = "detach", header = "Stop serving a device, leaving it in place where its transport can.",
@@ -18,20 +17,16 @@ import picocli.CommandLine.Parameters;
         footer = { "  bdus detach kbdus/db && bdus serve --attach 3 --file db.img", "  bdus detach /dev/loop0 --force" })
 final class DetachCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "DEV", description = DeviceResolver.DEV_HELP)
-    String dev;
-
     @Option(names = "--force", description = "Tear down a device that cannot be kept even while it is in use.")
     boolean force;
 
     @Mixin
-    CommonOptions common;
+    DeviceArgument device;
 
     @Override
     public Integer call() {
-        DeviceInventory inventory = this.common.inventory();
-        KnownDevice device = DeviceResolver.resolve(this.dev, inventory.scan());
-        System.out.println(new DeviceActions(inventory).detach(device, this.force));
+        KnownDevice device = this.device.resolve();
+        System.out.println(this.device.actions().detach(device, this.force));
         return 0;
     }
 }

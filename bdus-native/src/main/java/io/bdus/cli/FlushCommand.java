@@ -3,7 +3,6 @@ package io.bdus.cli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 /** {@code bdus flush DEV}. */
 @Command(name = "flush", header = "Make every write a device completed so far durable.",
@@ -13,17 +12,13 @@ import picocli.CommandLine.Parameters;
         footer = { "  bdus flush disk0", "  bdus flush /dev/loop0" })
 final class FlushCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "DEV", description = DeviceResolver.DEV_HELP)
-    String dev;
-
     @Mixin
-    CommonOptions common;
+    DeviceArgument device;
 
     @Override
     public Integer call() {
-        DeviceInventory inventory = this.common.inventory();
-        KnownDevice device = DeviceResolver.resolve(this.dev, inventory.scan());
-        System.out.println(new DeviceActions(inventory).flush(device));
+        KnownDevice device = this.device.resolve();
+        System.out.println(this.device.actions().flush(device));
         return 0;
     }
 }

@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code bdus info DEV}: one device in detail. */
 @Command(name = "info", header = "Show one device in detail.",
@@ -27,20 +26,15 @@ import picocli.CommandLine.Parameters;
         footer = { "  bdus info disk0", "  bdus info /dev/bdus-3 --json" })
 final class InfoCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "DEV", description = DeviceResolver.DEV_HELP)
-    String dev;
-
     @Option(names = "--json", description = "Print a JSON object.")
     boolean json;
 
     @Mixin
-    CommonOptions common;
+    DeviceArgument device;
 
     @Override
     public Integer call() {
-        DeviceInventory inventory = this.common.inventory();
-        KnownDevice device = DeviceResolver.resolve(this.dev, inventory.scan());
-        Details details = details(device, inventory);
+        Details details = details(this.device.resolve(), this.device.inventory());
         System.out.print(this.json ? JsonWriter.write(details.json) + "\n" : details.text());
         return 0;
     }

@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.ManagedDevice;
-import io.bdus.transport.fuse.FuseLoopTransport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,20 +47,12 @@ class CommandLineOnApplicationDevicesTests {
 
     @BeforeAll
     static void requireHost() throws IOException {
-        String reason = null;
-        if (Boolean.getBoolean("bdus.skipHostTests")) {
-            reason = "host tests disabled with -DskipHostTests";
+        HostConditions.assumeFuseLoop(CommandLineOnApplicationDevicesTests.class);
+        String noJar = "bdus-native's command-line jar is not built (./mvnw verify builds it before this module)";
+        if (cliJar() == null) {
+            System.out.println("Skipping CommandLineOnApplicationDevicesTests: " + noJar);
         }
-        else if (FuseLoopTransport.reason().isPresent()) {
-            reason = FuseLoopTransport.reason().get();
-        }
-        else if (cliJar() == null) {
-            reason = "bdus-native's command-line jar is not built (./mvnw verify builds it before this module)";
-        }
-        if (reason != null) {
-            System.out.println("Skipping CommandLineOnApplicationDevicesTests: " + reason);
-        }
-        Assumptions.assumeTrue(reason == null, reason);
+        Assumptions.assumeTrue(cliJar() != null, noJar);
         Files.createDirectories(work);
     }
 

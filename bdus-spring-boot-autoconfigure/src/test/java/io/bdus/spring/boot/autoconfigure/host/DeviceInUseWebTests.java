@@ -10,8 +10,6 @@ import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.ManagedDevice;
-import io.bdus.transport.fuse.FuseLoopTransport;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -59,20 +57,7 @@ class DeviceInUseWebTests {
 
     @BeforeAll
     static void requireHost() throws IOException {
-        String reason = null;
-        if (Boolean.getBoolean("bdus.skipHostTests")) {
-            reason = "host tests disabled with -DskipHostTests";
-        }
-        else if (FuseLoopTransport.reason().isPresent()) {
-            reason = FuseLoopTransport.reason().get();
-        }
-        else if (!Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) && !Files.isExecutable(Path.of("/sbin/mkfs.ext4"))) {
-            reason = "mkfs.ext4 is not installed (apt-get install -y e2fsprogs)";
-        }
-        if (reason != null) {
-            System.out.println("Skipping DeviceInUseWebTests: " + reason);
-        }
-        Assumptions.assumeTrue(reason == null, reason);
+        HostConditions.assumeFuseLoop(DeviceInUseWebTests.class, new HostConditions.Tool("mkfs.ext4", "e2fsprogs"));
         Files.createDirectories(work);
     }
 

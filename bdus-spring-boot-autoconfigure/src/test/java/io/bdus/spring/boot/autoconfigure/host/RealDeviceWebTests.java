@@ -12,8 +12,6 @@ import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.ManagedDevice;
-import io.bdus.transport.fuse.FuseLoopTransport;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -63,27 +61,9 @@ class RealDeviceWebTests {
     private BdusDeviceRegistry devices;
 
     @BeforeAll
-    static void requireHost() {
-        String reason = null;
-        if (Boolean.getBoolean("bdus.skipHostTests")) {
-            reason = "host tests disabled with -DskipHostTests";
-        }
-        else if (FuseLoopTransport.reason().isPresent()) {
-            reason = FuseLoopTransport.reason().get();
-        }
-        else if (!Files.isExecutable(Path.of("/usr/bin/fio"))) {
-            reason = "fio is not installed (apt-get install -y fio)";
-        }
-        if (reason != null) {
-            System.out.println("Skipping RealDeviceWebTests: " + reason);
-        }
-        Assumptions.assumeTrue(reason == null, reason);
-        try {
-            Files.createDirectories(work);
-        }
-        catch (IOException ex) {
-            throw new IllegalStateException(ex);
-        }
+    static void requireHost() throws IOException {
+        HostConditions.assumeFuseLoop(RealDeviceWebTests.class, new HostConditions.Tool("fio", "fio"));
+        Files.createDirectories(work);
     }
 
     @DynamicPropertySource
