@@ -14,7 +14,8 @@ import io.bdus.transport.ServingPlan;
  * most the queue depth. A blocking call holds its thread, so the threads are also the
  * requests in flight; more threads than processors only help a driver that waits on
  * something, and such a driver should be asynchronous instead of costing a thread (and its
- * context switches) per waiting request;</li>
+ * context switches) per waiting request. On a single processor it still gets two, so that
+ * one slow or stuck call does not stop every other request;</li>
  * <li>a blocking {@link Concurrency#SERIALIZED} driver gets one thread: more would only queue
  * on its lock;</li>
  * <li>an {@link AsyncBlockDriver} may have as many requests in flight as the queue depth,
@@ -41,6 +42,6 @@ final class ServingDefaults {
         if (driver.concurrency() != Concurrency.PARALLEL) {
             return ServingPlan.blocking(1);
         }
-        return ServingPlan.blocking(threads);
+        return ServingPlan.blocking(Math.min(queueDepth, Math.max(2, processors)));
     }
 }

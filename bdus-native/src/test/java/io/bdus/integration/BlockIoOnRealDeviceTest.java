@@ -28,7 +28,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Block I/O from clients in this JVM and from host tools on a real /dev/loopN. */
@@ -46,10 +47,11 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         }
     }
 
-    @Test
-    void patternedWritesReadBackAcrossBufferAndChunkBoundaries() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void patternedWritesReadBackAcrossBufferAndChunkBoundaries(DriverStyle style) throws Exception {
         RamDiskDriver ram = new RamDiskDriver(SIZE);
-        this.device = HostDevices.start(DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(), ram);
+        this.device = HostDevices.start(style, DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(), ram);
         assertThat(this.device.path()).matches("/dev/(loop|bdus-)\\d+");
         // Sizes straddle the RAM disk's 64 KiB chunks and the 128 KiB request limit.
         long[] offsets = { 0, 4096, 61440, 135168, (1 << 20) + 12288, SIZE - 4096 * 3 };
@@ -77,9 +79,10 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         assertThat(this.device.stats().totalErrors()).isZero();
     }
 
-    @Test
-    void singleSectorsAtOddOffsetsReadBack(@TempDir Path dir) throws Exception {
-        this.device = HostDevices.start(DeviceSpec.builder("sectors", SIZE).build(), new RamDiskDriver(SIZE));
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void singleSectorsAtOddOffsetsReadBack(DriverStyle style, @TempDir Path dir) throws Exception {
+        this.device = HostDevices.start(style, DeviceSpec.builder("sectors", SIZE).build(), new RamDiskDriver(SIZE));
         byte[] data = new byte[3 * 512];
         new Random(7).nextBytes(data);
         Path in = Files.write(dir.resolve("in"), data);
@@ -90,9 +93,10 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         assertThat(Files.readAllBytes(out)).isEqualTo(data);
     }
 
-    @Test
-    void concurrentClientsEachSeeTheirOwnData() throws Exception {
-        this.device = HostDevices.start(DeviceSpec.builder("concurrent", SIZE).maxConcurrentRequests(4).build(),
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void concurrentClientsEachSeeTheirOwnData(DriverStyle style) throws Exception {
+        this.device = HostDevices.start(style, DeviceSpec.builder("concurrent", SIZE).maxConcurrentRequests(4).build(),
                 new RamDiskDriver(SIZE));
         int clients = 6;
         long region = SIZE / clients / ALIGNMENT * ALIGNMENT;
@@ -124,10 +128,11 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         }
     }
 
-    @Test
-    void discardAndZeroRangeReachTheDriverAndReadBackAsZeroes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void discardAndZeroRangeReachTheDriverAndReadBackAsZeroes(DriverStyle style) throws Exception {
         RamDiskDriver ram = new RamDiskDriver(SIZE);
-        this.device = HostDevices.start(DeviceSpec.builder("discard", SIZE).build(), ram);
+        this.device = HostDevices.start(style, DeviceSpec.builder("discard", SIZE).build(), ram);
         String path = this.device.path();
         Shell.ok("dd", "if=/dev/urandom", "of=" + path, "bs=1M", "count=8", "oflag=direct", "status=none");
         long allocated = ram.allocatedBytes();
@@ -159,8 +164,9 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         }
     }
 
-    @Test
-    void driverErrorsFailOnlyThatRequestAndTheDeviceKeepsServing() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void driverErrorsFailOnlyThatRequestAndTheDeviceKeepsServing(DriverStyle style) throws Exception {
         long poisoned = 1 << 20;
         RamDiskDriver failing = new RamDiskDriver(SIZE) {
             @Override
@@ -179,7 +185,7 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
                 super.write(buffer, offset);
             }
         };
-        this.device = HostDevices.start(DeviceSpec.builder("failing", SIZE).build(), failing);
+        this.device = HostDevices.start(style, DeviceSpec.builder("failing", SIZE).build(), failing);
         String path = this.device.path();
         Shell.Result bad = Shell.run("dd", "if=" + path, "of=/dev/null", "bs=4096", "count=1",
                 "skip=" + (poisoned / 4096), "iflag=direct", "status=none");
@@ -196,8 +202,9 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         assertThat(this.device.stats().of(Operation.WRITE).errors()).isPositive();
     }
 
-    @Test
-    void aReadTheDriverLeavesUnfilledFailsInsteadOfShowingStaleBytes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void aReadTheDriverLeavesUnfilledFailsInsteadOfShowingStaleBytes(DriverStyle style) throws Exception {
         long secret = 1 << 20;
         long lazy = 2 << 20;
         BlockDriver driver = new BlockDriver() {
@@ -213,7 +220,7 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
                 }
             }
         };
-        this.device = HostDevices.start(DeviceSpec.builder("lazy", SIZE).maxConcurrentRequests(1).build(), driver);
+        this.device = HostDevices.start(style, DeviceSpec.builder("lazy", SIZE).maxConcurrentRequests(1).build(), driver);
         try (FileChannel channel = openDirect(this.device.path())) {
             assertThat(readBack(channel, secret, 4096)).containsOnly((byte) 0xA5);
             ByteBuffer stale = aligned(4096);
