@@ -34,6 +34,20 @@ class BdusCommandTest {
     }
 
     @Test
+    void theLatencyDriverOptionsGoTogether() {
+        assertThat(run("serve", "--async", "--state-dir", "/nonexistent")).isEqualTo(2);
+        assertThat(this.err.toString()).startsWith("bdus serve: --async needs --latency");
+        this.err.getBuffer().setLength(0);
+        assertThat(run("serve", "--latency", "1ms", "--file", "/nonexistent/disk.img", "--state-dir", "/nonexistent"))
+            .isEqualTo(2);
+        assertThat(this.err.toString()).startsWith("bdus serve: --latency serves a RAM disk");
+        this.err.getBuffer().setLength(0);
+        assertThat(run("serve", "--latency", "soon", "--state-dir", "/nonexistent")).isEqualTo(2);
+        assertThat(this.err.toString()).startsWith("bdus serve: Invalid value for option '--latency': 'soon' is not a "
+                + "latency");
+    }
+
+    @Test
     void aFailedCommandExitsWithOne() {
         assertThat(run("flush", "missing", "--state-dir", "/nonexistent")).isEqualTo(1);
         assertThat(this.err.toString()).startsWith("bdus flush: No bdus device named 'missing'");

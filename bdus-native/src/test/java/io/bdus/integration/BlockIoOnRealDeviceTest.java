@@ -51,7 +51,8 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
     @EnumSource(DriverStyle.class)
     void patternedWritesReadBackAcrossBufferAndChunkBoundaries(DriverStyle style) throws Exception {
         RamDiskDriver ram = new RamDiskDriver(SIZE);
-        this.device = HostDevices.start(style, DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(), ram);
+        this.device = HostDevices.start(style, DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(),
+                ram);
         assertThat(this.device.path()).matches("/dev/(loop|bdus-)\\d+");
         // Sizes straddle the RAM disk's 64 KiB chunks and the 128 KiB request limit.
         long[] offsets = { 0, 4096, 61440, 135168, (1 << 20) + 12288, SIZE - 4096 * 3 };
@@ -220,7 +221,8 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
                 }
             }
         };
-        this.device = HostDevices.start(style, DeviceSpec.builder("lazy", SIZE).maxConcurrentRequests(1).build(), driver);
+        this.device = HostDevices.start(style, DeviceSpec.builder("lazy", SIZE).maxConcurrentRequests(1).build(),
+                driver);
         try (FileChannel channel = openDirect(this.device.path())) {
             assertThat(readBack(channel, secret, 4096)).containsOnly((byte) 0xA5);
             ByteBuffer stale = aligned(4096);

@@ -109,7 +109,8 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
             }
         };
         DeviceSpec spec = DeviceSpec.builder("slow", SIZE).requestTimeout(Duration.ofSeconds(1)).build();
-        try (BlockDevice device = HostDevices.start(style, spec, hanging); FileChannel channel = openDirect(device.path())) {
+        try (BlockDevice device = HostDevices.start(style, spec, hanging);
+                FileChannel channel = openDirect(device.path())) {
             CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
                 try {
                     readFully(channel, aligned(4096), STUCK);
@@ -174,7 +175,8 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
         DeviceSpec spec = DeviceSpec.builder("late", SIZE).requestTimeout(Duration.ofSeconds(1)).build();
         long region = 8L << 20;
         byte[] pattern = random(11, 1 << 20);
-        try (BlockDevice device = HostDevices.start(style, spec, late); FileChannel channel = openDirect(device.path())) {
+        try (BlockDevice device = HostDevices.start(style, spec, late);
+                FileChannel channel = openDirect(device.path())) {
             writeFully(channel, aligned(pattern.length).put(pattern).flip(), region);
             CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
                 try {

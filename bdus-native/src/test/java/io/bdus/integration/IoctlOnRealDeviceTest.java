@@ -68,7 +68,8 @@ class IoctlOnRealDeviceTest extends RealDeviceTest {
                 return 0;
             }
         };
-        this.device = HostDevices.start(style, DeviceSpec.builder("ioctl", SIZE).maxConcurrentRequests(1).build(), driver);
+        this.device = HostDevices.start(style, DeviceSpec.builder("ioctl", SIZE).maxConcurrentRequests(1).build(),
+                driver);
         String path = this.device.path();
         try (Memory argument = new Memory(16)) {
             int readOnly = LibC.open(path, LibC.Flags.O_RDONLY | LibC.Flags.O_CLOEXEC, 0);

@@ -133,7 +133,8 @@ public final class FuseLoopTransport implements Transport {
         start();
         createPrivateDirectory();
         Path mountPoint = this.stateDirectory.resolve("bdus-" + this.ownerPid + "-" + spec.name());
-        Files.createFile(mountPoint, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(mountPoint,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         int fd = -1;
         boolean mounted = false;
         try {
