@@ -409,7 +409,8 @@ public final class BlockDevice implements AutoCloseable {
         catch (IOException | RuntimeException ex) {
             this.state = DeviceState.AVAILABLE;
             if (!sameInstance) {
-                terminateQuietly(next, left(deadline));
+                // the timeout may be spent waiting for the old driver: the unused one still gets a moment
+                terminateQuietly(next, Duration.ofMillis(Math.max(1000, left(deadline).toMillis())));
             }
             throw ex;
         }
