@@ -33,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The fuse-loop serving loop without the two system calls: a 4 KiB READ or WRITE placed in a
  * pooled request buffer as {@code /dev/fuse} would place it, decoded, dispatched through a
  * started device's runtime to a reference driver, and its reply encoded. Run with
- * {@code -prof gc}: {@code gc.alloc.rate.norm} is the allocation per request. Not a test; see
- * the {@code benchmarks} profile of this module.
+ * {@code -prof gc}: {@code gc.alloc.rate.norm} is the allocation per request. Not a test; run with
+ * {@code ./mvnw -B -Pserving-benchmarks -pl bdus-native verify -DskipTests}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * as the kernel writes it (the payload buffer page-aligned, as mmap'd ones are), decoded,
  * dispatched through a started device's runtime to a reference driver, and the reply put in
  * the slot. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the allocation per
- * request. Not a test; see the {@code benchmarks} profile of this module.
+ * request. Not a test; run with
+ * {@code ./mvnw -B -Pserving-benchmarks -pl bdus-native verify -DskipTests}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
