@@ -27,6 +27,8 @@ Commands:
                 with the same identity, which the cluster backfills)
   pause         SIGSTOP every daemon: the cluster stops answering, nothing is lost
   resume        SIGCONT every daemon
+  await-clean   wait (up to 180 s) until every OSD is up and every placement group
+                active+clean, e.g. after start-osd
 
 Options (also from the environment):
   --dir DIR         cluster directory, mode 0700 (BDUS_CEPH_DIR; default /run/bdus-ceph)
@@ -62,7 +64,7 @@ while [ $# -gt 0 ]; do
         --store) store=$2; shift 2 ;;
         --osd-size) osd_size=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
-        up|down|env|status|pause|resume) command=$1; shift ;;
+        up|down|env|status|pause|resume|await-clean) command=$1; shift ;;
         kill-osd|start-osd)
             command=$1
             osd_arg=${2:-}
@@ -177,6 +179,10 @@ mon osd down out interval = 3600
 osd heartbeat interval = 1
 osd heartbeat grace = 4
 mon osd min down reporters = 1
+# A restarted OSD catches up at full speed: there is no client load to protect here.
+osd recovery sleep = 0
+osd recovery max active = 16
+osd max backfills = 16
 osd objectstore = $store
 memstore device bytes = $osd_bytes
 bluestore block create = true
@@ -279,7 +285,7 @@ up() {
     await "a write to pool $pool" 60 timeout 10 rados --conf "$conf" --name "$client" -p "$pool" \
         put cluster-probe "$dir/probe"
     rados --conf "$conf" --name "$client" -p "$pool" rm cluster-probe
-    await "every placement group active" 60 all_pgs_active
+    await "every placement group active+clean" 60 all_pgs_active
     touch "$dir/ready"
     log "cluster up in $((SECONDS - start))s ($store, 3 OSDs of $osd_size, pool $pool, client $client, $dir)"
     print_env
@@ -345,6 +351,11 @@ case "$command" in
         fi
         start_daemon ceph-osd -i "$osd_arg"
         log "osd.$osd_arg started" ;;
+    await-clean)
+        require_up
+        await "three OSDs up" 180 osds_up 3
+        await "every placement group active+clean" 180 all_pgs_active
+        log "every OSD up, every placement group active+clean" ;;
     pause|resume)
         require_up
         signal=STOP
