@@ -39,8 +39,8 @@ final class RadosImage {
 
     /**
      * Opens (creating it if it does not exist) the image of {@code settings} for {@code device}.
-     * @throws IOException naming both values if the image's header disagrees with the
-     *         configuration, or {@link ImageInUseException} if another device holds the image
+     * @throws ImageMismatchException naming both values if the image's header disagrees with
+     *         the configuration, or {@link ImageInUseException} if another device holds the image
      */
     static RadosImage open(RadosConnection connection, RadosSettings settings, String device, long size)
             throws IOException {
@@ -110,7 +110,7 @@ final class RadosImage {
     private static void check(ImageHeader image, ImageHeader configured, RadosSettings settings) throws IOException {
         List<String> differences = image.differencesFrom(configured);
         if (!differences.isEmpty()) {
-            throw new IOException("RADOS image '" + settings.image() + "' in pool '" + settings.pool()
+            throw new ImageMismatchException("RADOS image '" + settings.image() + "' in pool '" + settings.pool()
                     + "' does not match the configuration: " + String.join("; ", differences) + ". Configure size "
                     + image.size() + " and object size " + image.objectSize() + " to serve it, or choose another "
                     + "image name.");
