@@ -116,7 +116,8 @@ public record DeviceStatus(String name, String transport, String path, String st
             Totals totals = entry.getValue();
             fields.put("op." + entry.getKey(), totals.count() + " " + totals.bytes() + " " + totals.errors());
         });
-        this.driverDetails.forEach((key, value) -> fields.put("driver." + key, value));
+        // Response keys are lowercase: camelCase detail names travel in kebab-case.
+        this.driverDetails.forEach((key, value) -> fields.put("driver." + kebab(key), value));
         if (this.driverProblem != null) {
             fields.put("driver-problem", this.driverProblem);
         }
@@ -133,7 +134,7 @@ public record DeviceStatus(String name, String transport, String path, String st
         Map<String, String> driverDetails = new LinkedHashMap<>();
         fields.forEach((key, value) -> {
             if (key.startsWith("driver.")) {
-                driverDetails.put(key.substring("driver.".length()), value);
+                driverDetails.put(camel(key.substring("driver.".length())), value);
             }
             if (key.startsWith("op.")) {
                 String[] numbers = value.split(" ");
@@ -155,6 +156,25 @@ public record DeviceStatus(String name, String transport, String path, String st
                 Integer.parseInt(required(fields, "generation")), Long.parseLong(required(fields, "pid")),
                 Integer.parseInt(required(fields, "active-requests")), operations, driverDetails,
                 fields.get("driver-problem"));
+    }
+
+    private static String kebab(String name) {
+        return name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String camel(String name) {
+        StringBuilder camel = new StringBuilder();
+        boolean upper = false;
+        for (char c : name.toCharArray()) {
+            if (c == '-') {
+                upper = true;
+            }
+            else {
+                camel.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return camel.toString();
     }
 
     private static String required(Map<String, String> fields, String key) {
