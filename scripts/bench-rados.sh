@@ -17,7 +17,8 @@ stopped again at the end if this script started it):
   bdus:         fio on a device served by the RADOS driver (bdus serve --rados-pool, fuse-loop,
                 --concurrency workers): sequential writes then reads of --object-size blocks
                 at iodepth --concurrency, direct I/O
-and the same pair with 4 KiB operations (rados bench -b 4096; fio 4 KiB random writes), then
+and the same pair with 4 KiB writes (rados bench -b 4096 into --object-size objects; fio
+4 KiB random writes), then
 prints MB/s and IOPS for both and the bdus/rados-bench ratio. Needs root and fio.
 
   --runtime SECONDS   per workload and side (default 10)
@@ -78,8 +79,8 @@ trap cleanup EXIT
 rados_bench() { # mode block-size
     local mode=$1 bs=$2 out
     if [ "$mode" = write ]; then
-        out=$(rados --name "$client" -p "$pool" bench "$runtime" write -b "$bs" -t "$concurrency" --no-cleanup \
-            --run-name bdus-bench 2>&1)
+        out=$(rados --name "$client" -p "$pool" bench "$runtime" write -b "$bs" -O "$object_bytes" \
+            -t "$concurrency" --no-cleanup --run-name bdus-bench 2>&1)
     else
         out=$(rados --name "$client" -p "$pool" bench "$runtime" "$mode" -t "$concurrency" --run-name bdus-bench 2>&1)
     fi
@@ -89,13 +90,13 @@ rados_bench() { # mode block-size
     echo "$mbs $iops"
 }
 
-fio_bench() { # rw block-size
-    fio --name=b --filename="$device" --rw="$1" --bs="$2" --direct=1 --ioengine=libaio \
+fio_bench() { # rw block-size [bytes]
+    fio --name=b --filename="$device" --rw="$1" --bs="$2" --direct=1 --ioengine=libaio ${3:+--size=$3} \
         --iodepth="$concurrency" --time_based --runtime="$runtime" --eta=never --output-format=json 2>/dev/null \
       | python3 -c 'import json,sys
 j = json.load(sys.stdin)["jobs"][0]
 d = j["write"] if j["write"]["io_bytes"] else j["read"]
-print(f"{d[\"bw_bytes\"] / 1e6:.2f} {d[\"iops\"]:.0f}")'
+print("%.2f %.0f %d" % (d["bw_bytes"] / 1e6, d["iops"], d["io_bytes"]))'
 }
 
 scripts/bdus serve --name rados-bench --size "$size" --workers "$concurrency" --transport fuse-loop \
@@ -114,14 +115,17 @@ echo "bdus: $device (RADOS image $pool/$image, $object_size objects, $concurrenc
 row() { # label rados(mbs iops) bdus(mbs iops)
     local label=$1
     read -r rm ri <<<"$2"
-    read -r bm bi <<<"$3"
+    read -r bm bi _ <<<"$3"
     printf '%-40s %10s %8s %10s %8s %7s\n' "$label" "$rm" "$ri" "$bm" "$bi" \
         "$(python3 -c "print(f'{$bm/$rm:.2f}' if float('$rm' or 0) else 'n/a')")"
 }
 
 echo "Running (${runtime}s per workload and side)..."
 rw=$(rados_bench write "$object_bytes"); bw=$(fio_bench write "$object_size")
-rr=$(rados_bench seq "$object_bytes");   br=$(fio_bench read "$object_size")
+# Reads cover what the writes wrote (never-written objects would read as zeroes without a trip).
+written=$(awk '{print $3}' <<<"$bw")
+written=$(( written / object_bytes * object_bytes ))
+rr=$(rados_bench seq "$object_bytes");   br=$(fio_bench read "$object_size" "$written")
 rados --name "$client" -p "$pool" cleanup --run-name bdus-bench >/dev/null 2>&1 || true
 rs=$(rados_bench write 4096);            bs=$(fio_bench randwrite 4k)
 rados --name "$client" -p "$pool" cleanup --run-name bdus-bench >/dev/null 2>&1 || true
@@ -129,6 +133,6 @@ rados --name "$client" -p "$pool" cleanup --run-name bdus-bench >/dev/null 2>&1 
 printf '\n%-40s %10s %8s %10s %8s %7s\n' "workload (QD $concurrency)" "rados MB/s" "IOPS" "bdus MB/s" "IOPS" "ratio"
 row "write, $object_size blocks (objects)" "$rw" "$bw"
 row "read, $object_size blocks (objects)" "$rr" "$br"
-row "4 KiB writes (random on the device)" "$rs" "$bs"
+row "4 KiB writes (rados: into $object_size objects; bdus: random)" "$rs" "$bs"
 echo
 echo "ratio = bdus MB/s / rados bench MB/s, same cluster, object size and concurrency, same run."
