@@ -248,7 +248,8 @@ final class ServeCommand implements Callable<Integer> {
         catch (InvalidRadosSettingsException ex) {
             String option = Map.of("pool", "--rados-pool", "image", "--rados-image", "object-size",
                     "--rados-object-size", "client", "--rados-client").getOrDefault(ex.field(), ex.field());
-            throw usage("Invalid value for option '" + option + "': " + ex.value() + " (allowed: " + ex.allowed() + ")");
+            throw usage("Invalid value for option '" + option + "': " + ex.value() + " (allowed: " + ex.allowed()
+                    + ")");
         }
     }
 

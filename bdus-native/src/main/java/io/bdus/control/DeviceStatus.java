@@ -69,7 +69,8 @@ public record DeviceStatus(String name, String transport, String path, String st
         report.details().forEach((key, value) -> details.put(key, String.valueOf(value)));
         return new DeviceStatus(this.name, this.transport, this.path, this.state, this.size, this.logicalBlockSize,
                 this.physicalBlockSize, this.maxRequestSize, this.readOnly, this.recoverable, this.capabilities,
-                this.driver, this.generation, this.pid, this.activeRequests, this.operations, details, report.problem());
+                this.driver, this.generation, this.pid, this.activeRequests, this.operations, details,
+                report.problem());
     }
 
     /** The status of a device served by this process. */

@@ -59,7 +59,8 @@ class RadosFailuresOnRealDeviceTest extends RealDeviceTest {
     void fioVerifiesWithoutErrorsWhileAnOsdIsKilled() throws Exception {
         RadosDriver driver = driver("osd-kill", Duration.ofSeconds(30), false);
         DeviceSpec spec = DeviceSpec.builder("osd-kill", SIZE).requestTimeout(Duration.ofSeconds(60)).build();
-        boolean bluestore = "bluestore".equals(Files.readString(CephTestCluster.conf().resolveSibling("store")).strip());
+        boolean bluestore = "bluestore"
+            .equals(Files.readString(CephTestCluster.conf().resolveSibling("store")).strip());
         try (BlockDevice device = HostDevices.start(spec, driver)) {
             long started = System.nanoTime();
             Process fio = FioVerifyOnRealDeviceTest.startFio(device.path(), 16);

@@ -127,7 +127,8 @@ public final class CephTestCluster {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("scripts/ceph-test-cluster.sh not found above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException("scripts/ceph-test-cluster.sh not found above "
+                    + Path.of("").toAbsolutePath());
         }
         return dir;
     }

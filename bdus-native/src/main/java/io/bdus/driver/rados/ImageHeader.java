@@ -50,8 +50,8 @@ record ImageHeader(int format, long size, int objectSize) {
             }
         }
         try {
-            return new ImageHeader(Integer.parseInt(required(fields, "format")), Long.parseLong(required(fields, "size")),
-                    Integer.parseInt(required(fields, "object-size")));
+            return new ImageHeader(Integer.parseInt(required(fields, "format")),
+                    Long.parseLong(required(fields, "size")), Integer.parseInt(required(fields, "object-size")));
         }
         catch (NumberFormatException ex) {
             throw new IllegalArgumentException("a field is not a number (" + ex.getMessage() + ")");

@@ -173,7 +173,8 @@ final class ImageLock {
                 continue;
             }
             if (count < 0) {
-                throw new IOException("Cannot list the lockers of " + headerOid + ": " + RadosErrors.name((int) -count));
+                throw new IOException("Cannot list the lockers of " + headerOid + ": "
+                        + RadosErrors.name((int) -count));
             }
             List<String> clientList = strings(clients, count);
             List<String> cookieList = strings(cookies, count);

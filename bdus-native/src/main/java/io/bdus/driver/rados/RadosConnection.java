@@ -65,7 +65,8 @@ final class RadosConnection {
             int read = Librados.rados_conf_read_file(cluster, conf);
             if (read < 0) {
                 String where = (conf != null) ? conf
-                        : "$CEPH_CONF (" + System.getenv().getOrDefault("CEPH_CONF", "not set") + ") or /etc/ceph/ceph.conf";
+                        : "$CEPH_CONF (" + System.getenv().getOrDefault("CEPH_CONF", "not set")
+                                + ") or /etc/ceph/ceph.conf";
                 throw new IOException("Cannot read the Ceph configuration " + where + ": "
                         + RadosErrors.name(-read) + "; set the path of the cluster's ceph.conf");
             }
@@ -73,7 +74,8 @@ final class RadosConnection {
                 check(Librados.rados_conf_set(cluster, "keyring", key.keyring().toString()), "setting the keyring");
             }
             String seconds = String.valueOf(Math.max(1, key.operationTimeout().toSeconds()));
-            for (String option : new String[] { "rados_osd_op_timeout", "rados_mon_op_timeout", "client_mount_timeout" }) {
+            for (String option : new String[] { "rados_osd_op_timeout", "rados_mon_op_timeout",
+                "client_mount_timeout" }) {
                 check(Librados.rados_conf_set(cluster, option, seconds), "setting " + option);
             }
             int connected = Librados.rados_connect(cluster);

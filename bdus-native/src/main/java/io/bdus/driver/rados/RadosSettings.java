@@ -62,7 +62,8 @@ public record RadosSettings(String pool, String image, int objectSize, Path ceph
                     "a Ceph user name such as client.admin or client.bdus");
         }
         Objects.requireNonNull(operationTimeout, "operationTimeout");
-        if (operationTimeout.compareTo(Duration.ofSeconds(1)) < 0 || operationTimeout.compareTo(Duration.ofHours(1)) > 0) {
+        if (operationTimeout.compareTo(Duration.ofSeconds(1)) < 0
+                || operationTimeout.compareTo(Duration.ofHours(1)) > 0) {
             throw new InvalidRadosSettingsException("operation-timeout", operationTimeout, "1s to 1h");
         }
     }
