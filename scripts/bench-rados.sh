@@ -82,7 +82,8 @@ rados_bench() { # mode block-size
         out=$(rados --name "$client" -p "$pool" bench "$runtime" write -b "$bs" -O "$object_bytes" \
             -t "$concurrency" --no-cleanup --run-name bdus-bench 2>&1)
     else
-        out=$(rados --name "$client" -p "$pool" bench "$runtime" "$mode" -t "$concurrency" --run-name bdus-bench 2>&1)
+        out=$(rados --name "$client" -p "$pool" bench "$runtime" "$mode" -t "$concurrency" --no-verify \
+            --run-name bdus-bench 2>&1)
     fi
     local mbs iops
     mbs=$(awk -F: '/^Bandwidth \(MB\/sec\)/{gsub(/ /,"",$2); print $2}' <<<"$out")
