@@ -29,6 +29,8 @@ Commands:
   resume        SIGCONT every daemon
   await-clean   wait (up to 180 s) until every OSD is up and every placement group
                 active+clean, e.g. after start-osd
+  await-active  wait (up to 180 s) until every OSD is up and every placement group
+                active (serving I/O; recovery may still run)
 
 Options (also from the environment):
   --dir DIR         cluster directory, mode 0700 (BDUS_CEPH_DIR; default /run/bdus-ceph)
@@ -64,7 +66,7 @@ while [ $# -gt 0 ]; do
         --store) store=$2; shift 2 ;;
         --osd-size) osd_size=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
-        up|down|env|status|pause|resume|await-clean) command=$1; shift ;;
+        up|down|env|status|pause|resume|await-clean|await-active) command=$1; shift ;;
         kill-osd|start-osd)
             command=$1
             osd_arg=${2:-}
@@ -301,6 +303,14 @@ all_pgs_active() {
     [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$active" = "$total" ]
 }
 
+pgs_serving() {
+    local stat total active
+    stat=$(ceph_cli pg stat)
+    total=$(sed -n 's/^\([0-9]*\) pgs:.*/\1/p' <<<"$stat")
+    active=$(grep -o '[0-9]* active[a-z+_]*' <<<"${stat%%;*}" | awk '{s += $1} END {print s + 0}')
+    [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$active" = "$total" ]
+}
+
 down_quietly() {
     local name pid pids=()
     for name in "${daemons[@]}"; do
@@ -356,6 +366,11 @@ case "$command" in
         await "three OSDs up" 180 osds_up 3
         await "every placement group active+clean" 180 all_pgs_active
         log "every OSD up, every placement group active+clean" ;;
+    await-active)
+        require_up
+        await "three OSDs up" 180 osds_up 3
+        await "every placement group active" 180 pgs_serving
+        log "every OSD up, every placement group active" ;;
     pause|resume)
         require_up
         signal=STOP
