@@ -1,5 +1,6 @@
 package io.bdus.integration;
 
+import io.bdus.driver.AsyncBlockDriver;
 import io.bdus.driver.BlockDriver;
 import io.bdus.testing.ThreadPoolAsyncDriver;
 
@@ -15,7 +16,8 @@ enum DriverStyle {
     /** The same driver behind an asynchronous one that completes every request on another thread. */
     ASYNC;
 
+    /** {@code driver} in this style; a driver that is asynchronous already (RADOS) is served as it is. */
     BlockDriver serve(BlockDriver driver) {
-        return (this == ASYNC) ? new ThreadPoolAsyncDriver(driver) : driver;
+        return (this == ASYNC && !(driver instanceof AsyncBlockDriver)) ? new ThreadPoolAsyncDriver(driver) : driver;
     }
 }

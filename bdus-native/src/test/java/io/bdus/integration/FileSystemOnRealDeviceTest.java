@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
-import io.bdus.driver.passthrough.PassthroughDriver;
-import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.driver.BlockDriver;
 import io.bdus.testing.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** mkfs.ext4, mount, files written, unmounted, remounted and checksummed on a real device. */
 class FileSystemOnRealDeviceTest extends RealDeviceTest {
@@ -22,7 +22,7 @@ class FileSystemOnRealDeviceTest extends RealDeviceTest {
     @EnumSource(DriverStyle.class)
     void ext4OnRamDiskKeepsFilesAcrossRemount(DriverStyle style, @TempDir Path mnt) throws Exception {
         try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fs-ram", SIZE).build(),
-                new RamDiskDriver(SIZE))) {
+                HostDevices.storage("fs-ram", SIZE))) {
             checksumAcrossRemount(device, mnt, null);
         }
     }
@@ -30,16 +30,16 @@ class FileSystemOnRealDeviceTest extends RealDeviceTest {
     @ParameterizedTest
     @EnumSource(DriverStyle.class)
     void ext4OnPassthroughFileSurvivesANewDeviceOverTheSameFile(DriverStyle style, @TempDir Path dir) throws Exception {
-        Path image = dir.resolve("disk.img");
+        Supplier<BlockDriver> image = HostDevices.persistentStorage(dir, "disk");
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         String sums;
         try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fs-file", SIZE).build(),
-                new PassthroughDriver(image))) {
+                image.get())) {
             sums = checksumAcrossRemount(device, mnt, null);
         }
         // A new device over the same backing file shows the same files.
         try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fs-file2", SIZE).build(),
-                new PassthroughDriver(image))) {
+                image.get())) {
             Shell.ok("mount", device.path(), mnt.toString());
             try {
                 assertThat(Shell.ok("sh", "-c", "cd " + mnt + "/data && sha256sum *")).isEqualTo(sums);

@@ -4,18 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
+import io.bdus.driver.BlockDriver;
 import io.bdus.driver.Operation;
-import io.bdus.driver.passthrough.PassthroughDriver;
-import io.bdus.driver.ram.RamDiskDriver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** fio random writes with crc32c verification, with and without driver replacement. */
 class FioVerifyOnRealDeviceTest extends RealDeviceTest {
@@ -26,7 +26,7 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
     @EnumSource(DriverStyle.class)
     void randomWritesWithSeveralJobsVerify(DriverStyle style) throws Exception {
         try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fio-ram", SIZE).build(),
-                new RamDiskDriver(SIZE))) {
+                HostDevices.storage("fio-ram", SIZE))) {
             Process fio = startFio(device.path(), 8);
             String output = finish(fio);
             assertThat(output).contains("verify");
@@ -39,14 +39,14 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
     @ParameterizedTest
     @EnumSource(DriverStyle.class)
     void replacingTheDriverDuringFioVerifyCausesNoErrors(DriverStyle style, @TempDir Path dir) throws Exception {
-        Path image = dir.resolve("disk.img");
+        Supplier<BlockDriver> image = HostDevices.persistentStorage(dir, "disk");
         try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fio-swap", SIZE).build(),
-                new PassthroughDriver(image))) {
+                image.get())) {
             Process fio = startFio(device.path(), 12);
             Thread.sleep(2500);
             for (int i = 0; i < 4; i++) {
                 // Alternate a fresh instance over the same file and the same instance re-initialized.
-                var next = (i % 2 == 0) ? style.serve(new PassthroughDriver(image)) : device.driver();
+                var next = (i % 2 == 0) ? style.serve(image.get()) : device.driver();
                 device.replaceDriver(next, Duration.ofSeconds(10));
                 Thread.sleep(1500);
             }
@@ -61,19 +61,19 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
     @EnumSource(DriverStyle.class)
     void randomWritesAtDepthVerify(DriverStyle style) throws Exception {
         DeviceSpec spec = DeviceSpec.builder("fio-deep", SIZE).maxConcurrentRequests(64).build();
-        try (BlockDevice device = HostDevices.start(style, spec, new RamDiskDriver(SIZE))) {
+        try (BlockDevice device = HostDevices.start(style, spec, HostDevices.storage("fio-deep", SIZE))) {
             finish(startFio(device.path(), 6, 32));
             assertThat(device.stats().of(Operation.WRITE).count()).isPositive();
             assertThat(device.stats().totalErrors()).isZero();
         }
     }
 
-    private static Process startFio(String path, int seconds) throws Exception {
+    static Process startFio(String path, int seconds) throws Exception {
         return startFio(path, seconds, 8);
     }
 
     /** fio with 4 jobs, each on its own quarter, writing and verifying crc32c for a bounded time. */
-    private static Process startFio(String path, int seconds, int depth) throws Exception {
+    static Process startFio(String path, int seconds, int depth) throws Exception {
         long perJob = SIZE / 4;
         List<String> command = new ArrayList<>(List.of("fio", "--name=verify", "--filename=" + path,
                 "--direct=1", "--ioengine=libaio", "--iodepth=" + depth, "--rw=randwrite", "--bsrange=4k-64k",
@@ -83,7 +83,7 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
-    private static String finish(Process fio) throws Exception {
+    static String finish(Process fio) throws Exception {
         fio.getOutputStream().close();
         String output = new String(fio.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(fio.waitFor(120, TimeUnit.SECONDS)).isTrue();
