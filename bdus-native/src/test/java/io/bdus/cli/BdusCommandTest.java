@@ -22,8 +22,8 @@ class BdusCommandTest {
     @Test
     void usageErrorsExitWithTwoInTwoLines() {
         assertThat(run("serve", "--size", "lots", "--state-dir", "/nonexistent")).isEqualTo(2);
-        assertThat(this.err.toString()).isEqualTo("bdus serve: Invalid value for option '--size': 'lots' is not a size: "
-                + "use " + ByteSize.UNITS_HELP + "\nTry 'bdus serve --help'.\n");
+        assertThat(this.err.toString()).isEqualTo("bdus serve: Invalid value for option '--size': 'lots' is not a "
+                + "size: use " + ByteSize.UNITS_HELP + "\nTry 'bdus serve --help'.\n");
     }
 
     @Test

@@ -28,7 +28,8 @@ class KbdusAbiTest {
 
     @Test
     void javaLayoutMatchesTheUapiHeader(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Files.exists(HEADER), "kernel/include/uapi/kbdus.h not found from " + Path.of("").toAbsolutePath());
+        Assumptions.assumeTrue(Files.exists(HEADER),
+                "kernel/include/uapi/kbdus.h not found from " + Path.of("").toAbsolutePath());
         Map<String, Long> expected = new LinkedHashMap<>();
         expected.put("sizeof(struct kbdus_version)", (long) KbdusAbi.VERSION_SIZE);
         expected.put("offsetof(struct kbdus_version, major)", (long) KbdusAbi.VERSION_MAJOR_OFFSET);
@@ -150,7 +151,8 @@ class KbdusAbiTest {
         source.append("  return 0;\n}\n");
         Path c = Files.writeString(dir.resolve("abi.c"), source);
         Path binary = dir.resolve("abi");
-        Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-I", HEADER.getParent().toAbsolutePath().toString(),
+        Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-I",
+                HEADER.getParent().toAbsolutePath().toString(),
                 "-o", binary.toString(), c.toString()).redirectErrorStream(true).start();
         String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
