@@ -2,7 +2,8 @@
 # Side-by-side fio benchmark of a blocking and an asynchronous driver over the same slow
 # backend: bdus serve --latency (a RAM disk that answers after a fixed latency, holding a
 # serving thread) and bdus serve --latency --async (the same, completed from a timer), in
-# the same run; prints IOPS, latency and the async/blocking ratio.
+# the same run, beside a blocking RAM disk without latency (what serving itself costs);
+# prints IOPS, latency and the ratios.
 set -euo pipefail
 
 usage() {
@@ -13,9 +14,10 @@ Usage: scripts/bench-async.sh [--latency LATENCY] [--depth N] [--runtime SECONDS
 Serves two RAM disks whose every request takes LATENCY, one with a blocking
 driver (a serving thread waits per request: at most threads / latency requests
 per second) and one with an asynchronous driver (requests complete from a timer:
-up to N in flight), and runs the same fio workload on each, one after the other:
-4 KiB random reads, --direct=1, libaio, iodepth N. Prints IOPS and mean
-completion latency of both, the blocking driver's bound and the ratio.
+up to N in flight), and a plain RAM disk (blocking, no latency: what serving
+itself costs on this machine), and runs the same fio workload on each, one after the
+other: 4 KiB random reads, --direct=1, libaio, iodepth N. Prints IOPS and mean
+completion latency of each, the blocking driver's bound and the ratios.
 Needs root and fio (scripts/install-test-deps.sh installs it).
 
   --latency LATENCY  per-request latency, e.g. 1ms or 250us (default 1ms)
@@ -65,7 +67,7 @@ trap cleanup EXIT
 serve() {
     local name=$1
     shift
-    scripts/bdus serve --name "$name" --size 256M --workers "$depth" --latency "$latency" \
+    scripts/bdus serve --name "$name" --size 256M --workers "$depth" \
         --transport "$transport" --state-dir "$work/state" "$@" >"$work/$name.out" 2>"$work/$name.err" &
     pids+=($!)
     for _ in $(seq 1 150); do
@@ -86,17 +88,21 @@ run() {
 print(int(r["iops"]), round(r["clat_ns"]["mean"] / 1000))'
 }
 
-serve blocking
+serve blocking --latency "$latency"
 blocking_dev=$dev
 blocking_threads=$threads
-serve async --async
+serve async --latency "$latency" --async
 async_dev=$dev
 async_threads=$threads
+serve ram
+ram_dev=$dev
 echo "blocking: $blocking_dev ($transport, $blocking_threads serving threads, each request $latency)"
 echo "async:    $async_dev ($transport, $async_threads serving threads, up to $depth requests in flight)"
+echo "ram:      $ram_dev ($transport, a blocking RAM disk without latency)"
 
 read -r b_iops b_lat < <(run "$blocking_dev")
 read -r a_iops a_lat < <(run "$async_dev")
+read -r r_iops r_lat < <(run "$ram_dev")
 bound=$(python3 -c "
 import re
 m = re.fullmatch(r'(\d+)(ns|us|ms|s)', '$latency'.lower())
@@ -107,6 +113,8 @@ print(int($blocking_threads / seconds))")
 printf '\n%-10s %10s %16s\n' "driver" "IOPS" "mean latency us"
 printf '%-10s %10s %16s\n' "blocking" "$b_iops" "$b_lat"
 printf '%-10s %10s %16s\n' "async" "$a_iops" "$a_lat"
+printf '%-10s %10s %16s\n' "ram" "$r_iops" "$r_lat"
 echo
 echo "blocking bound: $blocking_threads threads / $latency = $bound IOPS"
 python3 -c "print(f'async / blocking: {$a_iops / $b_iops:.1f}x' if $b_iops else 'async / blocking: n/a')"
+python3 -c "print(f'async / ram:      {$a_iops / $r_iops:.2f}' if $r_iops else 'async / ram: n/a')"
