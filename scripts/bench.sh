@@ -158,7 +158,7 @@ if [[ " $stages " == *" vm "* ]]; then
     mkdir -p "$results/vm"
     set +e
     env "${vm_env[@]}" KBDUS_KO="$kbdus_ko" BDUS_RAM_BIN="$repo/kernel/tests/bdus-ram" \
-        kernel/vm/vmrun --quiet --kernel 7 --cpus 2 --memory 6G --timeout 3000 --share "$results/vm" \
+        kernel/vm/vmrun --quiet --no-retry --kernel 7 --cpus 2 --memory 6G --timeout 5400 --share "$results/vm" \
         -e REPS -e RAMP -e RUNTIME -e EVIDENCE_RUNTIME -e WORKLOADS -e SIZE_MB -e FS_FILE_SIZE -e META_FILES \
         -e KBDUS_KO -e BDUS_RAM_BIN -e LIBFUSE_BIN -e BENCH_DIR bench/vm-stage.sh
     rc=$?
