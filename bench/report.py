@@ -249,8 +249,9 @@ def load_stage(directory, key, title):
 
 
 def load_evidence(directory, target):
-    """Per-I/O figures of the evidence runs: context switches and CPU (perf, whole
-    system), syscalls of the serving process (strace -c -f) and its three most frequent."""
+    """Per-I/O figures of the evidence runs: context switches and CPU migrations (perf,
+    whole system; its task-clock is not used: system-wide, it counts idle time too),
+    syscalls of the serving process (strace -c -f) and its three most frequent."""
     ev = {}
     perf = directory / f"{target}.perf"
     perf_json = directory / f"{target}.perf.json"
@@ -266,8 +267,8 @@ def load_evidence(directory, target):
                 counters[parts[2]] = float(parts[0])
         if ios and "context-switches" in counters:
             ev["cs_per_io"] = counters["context-switches"] / ios
-        if ios and "task-clock" in counters:
-            ev["task_clock_us_per_io"] = counters["task-clock"] * 1000.0 / ios  # task-clock is in ms
+        if ios and "cpu-migrations" in counters:
+            ev["migrations_per_io"] = counters["cpu-migrations"] / ios
     strace = directory / f"{target}.strace"
     strace_json = directory / f"{target}.strace.json"
     if strace.exists() and strace_json.exists():
@@ -393,12 +394,12 @@ def evidence_table(stage):
         if not ev:
             continue
         top = ", ".join(f"{n} {c:.2f}" for n, c in ev.get("top_syscalls", [])) or "n/a"
-        rows.append(f"| {t.name} | {fmt(ev.get('cs_per_io'))} | {fmt(ev.get('task_clock_us_per_io'))} | "
+        rows.append(f"| {t.name} | {fmt(ev.get('cs_per_io'))} | {fmt(ev.get('migrations_per_io'), 3)} | "
                     f"{fmt(ev.get('syscalls_per_io'))} | {top} |")
     if not rows:
         return ""
     return "\n".join([
-        "| target | context switches / IO | CPU µs / IO (perf task-clock, all CPUs) | "
+        "| target | context switches / IO (all CPUs) | CPU migrations / IO | "
         "server syscalls / IO | most frequent server syscalls / IO |",
         "|---|---:|---:|---:|---|"] + rows) + "\n"
 

@@ -126,7 +126,11 @@ if [[ " $stages " == *" vm "* ]]; then
     # shellcheck disable=SC1091
     . "$BDUS_VM_DIR/env"
     kbdus_ko=$repo/kernel/build/$KVER7/kbdus.ko
-    [ -f "$kbdus_ko" ] || { echo "Building kbdus.ko for $KVER7"; kernel/vm/build-kbdus.sh 7 >/dev/null; }
+    if [ ! -f "$kbdus_ko" ]; then
+        echo "Building kbdus.ko for $KVER7"
+        kernel/vm/build-kbdus.sh 7 >"$build/kbdus-build.log" 2>&1 ||
+            { tail -20 "$build/kbdus-build.log"; echo "bench.sh: building kbdus.ko failed" >&2; exit 1; }
+    fi
     [ -x kernel/tests/bdus-ram ] || make -s -C kernel/tests bdus-ram
 fi
 
