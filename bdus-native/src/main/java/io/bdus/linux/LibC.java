@@ -48,6 +48,8 @@ public final class LibC {
 
     public static native int umount2(String target, int flags) throws LastErrorException;
 
+    public static native int eventfd(int initialValue, int flags) throws LastErrorException;
+
     public static native int getpid();
 
     public static native int geteuid();
@@ -68,6 +70,9 @@ public final class LibC {
         public static final int FALLOC_FL_KEEP_SIZE = 0x01;
         public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
         public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+        public static final int EFD_NONBLOCK = 04000;
+        public static final int EFD_CLOEXEC = 02000000;
 
         public static final long MS_NOSUID = 2;
         public static final long MS_NODEV = 4;

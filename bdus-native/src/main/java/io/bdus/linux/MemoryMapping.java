@@ -14,6 +14,9 @@ public final class MemoryMapping {
 
     public static final int MAP_SHARED = 1;
 
+    /** Fault the pages in at once rather than on first touch. */
+    public static final int MAP_POPULATE = 0x8000;
+
     static {
         Native.register(Platform.C_LIBRARY_NAME);
     }
@@ -28,7 +31,21 @@ public final class MemoryMapping {
 
     /** Maps {@code length} bytes of {@code fd} from {@code offset}, shared and read-write. */
     public static Pointer mapShared(int fd, long length, long offset) {
-        Pointer address = mmap(Pointer.NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+        return mapShared(fd, length, offset, 0);
+    }
+
+    /** Maps {@code length} bytes of {@code fd} from {@code offset}, shared and read-write, with extra flags. */
+    public static Pointer mapShared(int fd, long length, long offset, int flags) {
+        return map(fd, length, offset, PROT_READ | PROT_WRITE, MAP_SHARED | flags);
+    }
+
+    /** Maps {@code length} bytes of {@code fd} from {@code offset}, shared and read-only. */
+    public static Pointer mapSharedReadOnly(int fd, long length, long offset) {
+        return map(fd, length, offset, PROT_READ, MAP_SHARED);
+    }
+
+    private static Pointer map(int fd, long length, long offset, int protection, int flags) {
+        Pointer address = mmap(Pointer.NULL, length, protection, flags, fd, offset);
         if (Pointer.nativeValue(address) == -1L) {
             throw new LastErrorException(Native.getLastError());
         }
