@@ -26,6 +26,8 @@ from pathlib import Path
 STAGES = (("host", "Host (real CPU)"), ("vm", "VM (QEMU/TCG)"))
 METRIC_UNITS = {"iops": "IOPS", "mbps": "MB/s", "files": "files/s"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+# Mean CPUs busy with other work above which a stage's CPU figures are flagged as unreliable.
+BUSY_MACHINE = 0.5
 
 # The targets of the project, per stage: (target, baseline, minimum ratio, workload group
 # or names). A goal is met when the target's mean throughput is at least the minimum ratio
@@ -411,9 +413,14 @@ def stage_markdown(stage):
     background = [r.background_cores for reps in stage.runs.values() for _, r in reps
                   if r.background_cores is not None]
     if background:
+        busy = statistics.fmean(background)
         out += [f"Other work on the machine, measured in a 0.5 s window before each run and subtracted "
-                f"from the CPU figures: {statistics.fmean(background):.2f} CPUs busy on average, "
-                f"{max(background):.2f} at most.", ""]
+                f"from the CPU figures: {busy:.2f} CPUs busy on average, {max(background):.2f} at most."
+                + (f" **With that much other work ({busy:.2f} CPUs) the "
+                   "CPU per I/O figures of this stage are not reliable** (the other work yields CPU to "
+                   "a run it competes with, so less is subtracted than should be, or more), and "
+                   "throughput varies from run to run with the other work." if busy > BUSY_MACHINE else ""),
+                ""]
     out += ["Targets:", ""]
     out += [f"- `{t.name}`: {t.label} (`{t.device}`)" for t in stage.targets]
     out += [f"- `{row[0]}`: {row[3]}: **not measured**: {row[4]}" for row in stage.unavailable]

@@ -124,6 +124,18 @@ class WriteReportTest(unittest.TestCase):
         self.assertEqual(self.row("(`rr4k-qd32`)", "loop-raw")[5], "12.0 (8.00+4.00)")
         self.assertEqual(self.row("(`rr4k-qd32`)", "java-pt-fuse")[5], "n/a")
         self.assertIn("0.30 CPUs busy on average", self.summary)
+        self.assertNotIn("not reliable", self.summary)
+
+    def test_cpu_figures_of_a_busy_machine_are_flagged(self):
+        cpu = self.run_dir / "host" / "runs" / "loop-raw--rr4k-qd32--1.cpu"
+        # Background 1.5 CPUs (75 ticks in 0.5 s), run window 1.5 CPUs as before.
+        cpu.write_text(cpu.read_text().replace("bg 1000500000000 cpu 1010 0 505", "bg 1000500000000 cpu 1050 0 525"))
+        with contextlib.redirect_stderr(io.StringIO()):
+            report.write_report(self.run_dir)
+        summary = (self.run_dir / "summary.md").read_text()
+        self.assertIn("1.50 CPUs busy on average", summary)
+        self.assertIn("**With that much other work (1.50 CPUs) the CPU per I/O figures of this stage are "
+                      "not reliable**", summary)
 
     def test_goals(self):
         self.assertRegex(self.summary, r"\| `java-pt-fuse` ≥ 1\.00 × `libfuse` \| \*\*met\*\* \| rr4k-qd32 1\.00 \|")
