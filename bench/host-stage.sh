@@ -97,5 +97,5 @@ for t in java-ram-fuse; do
 done
 
 run_workloads
-collect_evidence rr4k-qd32
+[ "${EVIDENCE_RUNTIME:-0}" -gt 0 ] && collect_evidence rr4k-qd32
 log "host stage done"

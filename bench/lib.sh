@@ -9,6 +9,7 @@
 #   FS_FILE_SIZE        size of the large file of the file-system workloads (fio size)
 #   META_FILES          files created, stat'ed and deleted by the metadata workload
 #   WORKLOADS           names of the workloads to run (see WORKLOAD_DEFS), space separated
+#   EVIDENCE_RUNTIME    seconds of each strace and perf run (collect_evidence); 0: none
 #   BACKGROUND_WINDOW   1: measure the machine's other CPU use before each run (host; the
 #                       VM's guest sees only itself); 0: do not
 #   ONE_LINE_SUMMARY    1: log each run's figures (report.py, a Python start per run: too

@@ -361,6 +361,25 @@ def workload_table(stage, workload):
     return "\n".join(lines) + "\n"
 
 
+def overview_table(stage):
+    """Workloads by targets: mean throughput, and its ratio to the raw device."""
+    raw = next((t for t in stage.targets if t.role == "raw"), None)
+    names = [t.name for t in stage.targets]
+    lines = ["| workload | unit | " + " | ".join(names) + " |", "|---|---|" + "---:|" * len(names)]
+    for name, _group, metric, _label in stage.workloads:
+        if not any((name, t) in stage.runs for t in names):
+            continue
+        base = mean_throughput(stage, name, raw.name) if raw else None
+        cells = []
+        for t in names:
+            mean = mean_throughput(stage, name, t)
+            r = ratio(mean, base)
+            cells.append("n/a" if mean is None else fmt(mean) if t == (raw.name if raw else None) or r is None
+                         else f"{fmt(mean)} ({r:.2f})")
+        lines.append(f"| `{name}` | {METRIC_UNITS[metric]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
+
+
 def goal_rows(stage):
     rows = []
     for target, baseline, minimum, which in GOALS.get(stage.key, []):
@@ -428,6 +447,9 @@ def stage_markdown(stage):
     goals = goal_rows(stage)
     if goals:
         out += ["### Goals", "", goals]
+    overview = overview_table(stage)
+    if overview:
+        out += ["### Overview: mean throughput (× the raw device)", "", overview]
     out += ["### Results", ""]
     for w in stage.workloads:
         table = workload_table(stage, w)

@@ -119,6 +119,13 @@ class WriteReportTest(unittest.TestCase):
         self.assertEqual(libfuse[-2:], ["0.53", "1.00"])
         self.assertEqual(self.row("(`sr1m-qd8`)", "java-pt-fuse")[-2:], ["0.38", "1.50"])
 
+    def test_overview(self):
+        section = self.summary.split("### Overview: mean throughput (× the raw device)", 1)[1].split("###", 1)[0]
+        self.assertIn("| workload | unit | loop-raw | libfuse | java-pt-fuse |", section)
+        self.assertIn("| `rr4k-qd32` | IOPS | 95,000 | 50,000 (0.53) | 50,000 (0.53) |", section)
+        self.assertIn("| `sr1m-qd8` | MB/s | 4,000 | 1,000 (0.25) | 1,500 (0.38) |", section)
+        self.assertNotIn("rw4k-qd32", section)
+
     def test_cpu_column(self):
         # Only the first run was sampled: 1.2 CPUs / 100,000 IOPS = 12 µs per I/O.
         self.assertEqual(self.row("(`rr4k-qd32`)", "loop-raw")[5], "12.0 (8.00+4.00)")

@@ -178,5 +178,5 @@ for t in nbdkit-memory c-ram-kbdus java-ram-kbdus java-ram-fuse; do
 done
 
 run_workloads
-collect_evidence rr4k-qd32
+[ "${EVIDENCE_RUNTIME:-0}" -gt 0 ] && collect_evidence rr4k-qd32
 log "VM stage done"

@@ -35,8 +35,8 @@ jobs; 64k and 1M sequential read and write at QD8; on ext4 on each target: a lar
 file written and read sequentially (1M, QD8), 16k random 70/30 with fsyncs, and small
 files created, written (4 KiB), fsync'ed, stat'ed and deleted.
 
-  --quick          a smoke run (about 6 minutes): one repetition, short runs, five
-                   workloads, both stages
+  --quick          a smoke run (6-10 minutes on a quiet machine): one repetition,
+                   short runs, four workloads, no strace/perf evidence, both stages
   --stage STAGE    host, vm or all (default all)
   --help           this text
 
@@ -73,10 +73,10 @@ step() { printf '\n==> %s (%ss elapsed)\n' "$1" "$(( $(date +%s) - start ))"; }
 
 # ------------------------------------------------------------------------- settings
 if $quick; then
-    export REPS=1 RAMP=1 RUNTIME=2 EVIDENCE_RUNTIME=2
-    export WORKLOADS="rr4k-qd1 rw4k-qd32 sr1m-qd8 fs-seqread fs-meta"
+    export REPS=1 RAMP=1 RUNTIME=2 EVIDENCE_RUNTIME=0
+    export WORKLOADS="rr4k-qd32 sw1m-qd8 fs-seqread fs-meta"
     host_env=(SIZE_MB=512 FS_FILE_SIZE=256M META_FILES=1000)
-    vm_env=(SIZE_MB=128 FS_FILE_SIZE=48M META_FILES=50)
+    vm_env=(SIZE_MB=128 FS_FILE_SIZE=48M META_FILES=30)
 else
     export REPS=2 EVIDENCE_RUNTIME=3
     export WORKLOADS="rr4k-qd1 rw4k-qd1 rr4k-qd32 rw4k-qd32 mix4k-qd16x2 sr64k-qd8 sw64k-qd8 sr1m-qd8 sw1m-qd8 fs-seqwrite fs-seqread fs-mixed fs-meta"
