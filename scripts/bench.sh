@@ -146,6 +146,9 @@ ln -sfn "$stamp" "$repo/bench/results/latest"
     echo "reps       $REPS"
     echo "host       ${host_env[*]}"
     echo "vm         ${vm_env[*]}"
+    if [[ " $stages " == *" vm "* ]]; then
+        echo "qemu       $(qemu-system-x86_64 --version | head -1)"
+    fi
 } >"$results/settings.txt"
 echo "Results: $results"
 failed=""
