@@ -81,6 +81,15 @@ class ParseRunTest(unittest.TestCase):
         self.assertIn("java-pt-fuse--fs--1.json", err)
 
 
+class FormatTest(unittest.TestCase):
+
+    def test_ratios_below_a_tenth_keep_three_decimals(self):
+        self.assertEqual(report.fmt_ratio(0.5263), "0.53")
+        self.assertEqual(report.fmt_ratio(0.01234), "0.012")
+        self.assertEqual(report.fmt_ratio(None), "n/a")
+        self.assertEqual(report.fmt_ratio(float("nan")), "n/a")
+
+
 class StraceTest(unittest.TestCase):
 
     def test_counts_per_syscall_and_total(self):
