@@ -42,4 +42,6 @@ plot for [i=2:n] rel using i:xtic(1) title columnheader(i), \
 set output dir.'/'.stage.'-p99.png'
 set title title.': p99 latency (lower is better; log scale)'
 set ylabel 'p99 latency, µs'
+set format y '%.0f'
+set yrange [10:*]
 plot for [i=2:n] p99 using i:xtic(1) title columnheader(i)

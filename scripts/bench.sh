@@ -43,7 +43,8 @@ files created, written (4 KiB), fsync'ed, stat'ed and deleted.
 Needs root and Debian bookworm; installs what it needs (fio, nbdkit, nbd-client,
 tcmu-runner, targetcli-fb, libfuse3-dev, gnuplot-nox, ...) and builds what is missing
 (the bdus command line, the kbdus module for the VM kernel, bdus-ram, the libfuse
-pass-through). A full run takes about 35-40 minutes on 2 cores.
+pass-through). A full run took 70 minutes on a 2-core machine that other work kept
+busy (15 minutes of host stage, 50 of VM stage); emulation is what a busy host stretches.
 TXT
 }
 
