@@ -89,6 +89,13 @@ final class InfoCommand implements Callable<Integer> {
         details.add("recoverable", "recoverable", status.recoverable(), status.recoverable() ? "yes" : "no");
         details.add("capabilities", "capabilities", status.capabilities(), String.join(", ", status.capabilities()));
         details.add("driver", "driver", status.driver(), status.driver() + " (generation " + status.generation() + ")");
+        if (!status.driverDetails().isEmpty()) {
+            details.json.put("driverDetails", status.driverDetails());
+            status.driverDetails().forEach((key, value) -> details.line("  " + key, value));
+        }
+        if (status.driverProblem() != null) {
+            details.add("driver problem", "driverProblem", status.driverProblem());
+        }
         details.add("active requests", "activeRequests", status.activeRequests());
         Map<String, Object> operations = new LinkedHashMap<>();
         status.operations().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
@@ -158,6 +165,11 @@ final class InfoCommand implements Callable<Integer> {
 
         void add(String label, String key, Object value, String text) {
             this.json.put(key, value);
+            this.lines.add(new String[] { label, text });
+        }
+
+        /** A line of the text output only (its value is in the JSON under another key). */
+        void line(String label, String text) {
             this.lines.add(new String[] { label, text });
         }
 

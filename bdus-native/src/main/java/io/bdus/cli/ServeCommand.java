@@ -8,6 +8,9 @@ import io.bdus.device.DeviceStartException;
 import io.bdus.device.InvalidDeviceSpecException;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.passthrough.PassthroughDriver;
+import io.bdus.driver.rados.InvalidRadosSettingsException;
+import io.bdus.driver.rados.RadosDriver;
+import io.bdus.driver.rados.RadosSettings;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
@@ -32,7 +35,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code bdus serve}: serves one device until SIGTERM or Ctrl-C. */
 @Command(name = "serve", sortOptions = false,
-        header = "Serve a block device (a RAM disk, or a file) until SIGTERM or Ctrl-C.",
+        header = "Serve a block device (a RAM disk, a file, or a Ceph RADOS image) until SIGTERM or Ctrl-C.",
         description = {
             "Creates the device, records it in the state directory, prints exactly one line 'READY <device path>' on "
                     + "stdout once clients can use it (and nothing else on stdout), and serves it. One human-readable "
@@ -43,6 +46,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  bdus serve --size 1G                      # a 1 GiB RAM disk",
             "  bdus serve --name db --file /var/db.img   # serve a file",
+            "  bdus serve --rados-pool rbd --rados-image vol1 --size 10G --ceph-conf /etc/ceph/ceph.conf",
             "  bdus serve --transport kbdus --recoverable --keep --file disk.img",
             "  bdus serve --attach 3 --file disk.img     # take over kbdus device 3" })
 final class ServeCommand implements Callable<Integer> {
@@ -69,6 +73,41 @@ final class ServeCommand implements Callable<Integer> {
             description = "Serve this file or block device (pass-through driver; a file is created or extended to "
                     + "--size). Without it, a RAM disk that starts empty.")
     Path file;
+
+    @Option(names = "--rados-pool", paramLabel = "POOL",
+            description = "Serve a Ceph RADOS image in this pool (RADOS driver; created on first use, else it must "
+                    + "have this --size and object size). Cannot be used with --file.")
+    String radosPool;
+
+    @Option(names = "--rados-image", paramLabel = "IMAGE",
+            description = "Image name: 1 to 96 letters, digits, '.', '-' or '_' (default: the device name).")
+    String radosImage;
+
+    @Option(names = "--ceph-conf", paramLabel = "PATH",
+            description = "The cluster's ceph.conf (default: $CEPH_CONF, else /etc/ceph/ceph.conf).")
+    Path cephConf;
+
+    @Option(names = "--rados-client", paramLabel = "NAME", defaultValue = RadosSettings.DEFAULT_CLIENT,
+            description = "Ceph user to connect as (default: ${DEFAULT-VALUE}).")
+    String radosClient;
+
+    @Option(names = "--rados-keyring", paramLabel = "PATH",
+            description = "Keyring with the user's key (default: the one ceph.conf names).")
+    Path radosKeyring;
+
+    @Option(names = "--rados-object-size", paramLabel = "SIZE", converter = ByteSize.Converter.class,
+            description = "Bytes of the device per RADOS object: a power of two from 4K to 64M (default: 4M).")
+    Long radosObjectSize;
+
+    @Option(names = "--rados-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Seconds one RADOS operation may take before its request fails with ETIMEDOUT: 1 to 3600 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long radosTimeout;
+
+    @Option(names = "--rados-break-lock",
+            description = "Take the image from a holder that is gone (its process crashed): its client is "
+                    + "blocklisted, then its lock broken. Without it, an image another device holds is refused.")
+    boolean radosBreakLock;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
             description = "Requests served at once (serving threads): 1 to 256 (default: ${DEFAULT-VALUE}).")
@@ -119,7 +158,7 @@ final class ServeCommand implements Callable<Integer> {
         Transport transport = transport();
         KbdusDeviceConfig attached = (this.attach != null) ? attachedConfig(transport) : null;
         DeviceSpec deviceSpec = deviceSpec(attached, transport);
-        BlockDriver driver = (this.file != null) ? new PassthroughDriver(this.file) : new RamDiskDriver(deviceSpec.size());
+        BlockDriver driver = driver(deviceSpec);
         ServedDevice served = new ServedDevice(this.common.records(), this.err);
         checkNotServedElsewhere(deviceSpec.name(), transport, attached);
 
@@ -162,7 +201,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         this.err.println("bdus serve: " + ServedDevice.describe(device) + " "
                 + ((attached != null) ? "taken over" : "serving") + ", " + ByteSize.format(deviceSpec.size()) + ", "
-                + ((this.file != null) ? "file " + this.file : "RAM disk") + ", " + deviceSpec.maxConcurrentRequests()
+                + backing(driver) + ", " + deviceSpec.maxConcurrentRequests()
                 + " workers, pid " + ProcessHandle.current().pid() + "; stop with SIGTERM or Ctrl-C");
         this.out.println("READY " + device.path());
         this.out.flush();
@@ -177,6 +216,48 @@ final class ServeCommand implements Callable<Integer> {
                     + "\nIt was torn down; see the log above (--verbose for more).", failure);
         }
         return 0;
+    }
+
+    private BlockDriver driver(DeviceSpec deviceSpec) {
+        if (this.radosPool == null) {
+            if (this.radosImage != null || this.radosObjectSize != null || this.radosKeyring != null
+                    || this.radosBreakLock || this.cephConf != null) {
+                throw usage("--rados-image, --ceph-conf, --rados-keyring, --rados-object-size and --rados-break-lock "
+                        + "need --rados-pool");
+            }
+            return (this.file != null) ? new PassthroughDriver(this.file) : new RamDiskDriver(deviceSpec.size());
+        }
+        if (this.file != null) {
+            throw usage("--file and --rados-pool cannot be used together: serve a file or a RADOS image");
+        }
+        if (this.radosTimeout < 1 || this.radosTimeout > 3600) {
+            throw usage("Invalid value for option '--rados-timeout': " + this.radosTimeout + " (allowed: 1 to 3600)");
+        }
+        long objectSize = (this.radosObjectSize != null) ? this.radosObjectSize : RadosSettings.DEFAULT_OBJECT_SIZE;
+        try {
+            return new RadosDriver(RadosSettings.builder(this.radosPool,
+                    (this.radosImage != null) ? this.radosImage : deviceSpec.name())
+                .objectSize((objectSize > Integer.MAX_VALUE) ? -1 : (int) objectSize)
+                .cephConf(this.cephConf)
+                .client(this.radosClient)
+                .keyring(this.radosKeyring)
+                .operationTimeout(Duration.ofSeconds(this.radosTimeout))
+                .breakLock(this.radosBreakLock)
+                .build());
+        }
+        catch (InvalidRadosSettingsException ex) {
+            String option = Map.of("pool", "--rados-pool", "image", "--rados-image", "object-size",
+                    "--rados-object-size", "client", "--rados-client").getOrDefault(ex.field(), ex.field());
+            throw usage("Invalid value for option '" + option + "': " + ex.value() + " (allowed: " + ex.allowed()
+                    + ")");
+        }
+    }
+
+    private String backing(BlockDriver driver) {
+        if (driver instanceof RadosDriver rados) {
+            return "RADOS image '" + rados.settings().image() + "' in pool '" + rados.settings().pool() + "'";
+        }
+        return (this.file != null) ? "file " + this.file : "RAM disk";
     }
 
     private Transport transport() {

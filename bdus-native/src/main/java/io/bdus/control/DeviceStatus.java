@@ -4,7 +4,10 @@ import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.device.DeviceStats;
 import io.bdus.device.OperationStats;
+import io.bdus.driver.BlockDriver;
+import io.bdus.driver.DriverReport;
 import io.bdus.driver.Operation;
+import io.bdus.driver.ReportingDriver;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,12 +38,39 @@ import java.util.stream.Collectors;
 public record DeviceStatus(String name, String transport, String path, String state, long size,
         int logicalBlockSize, int physicalBlockSize, int maxRequestSize, boolean readOnly, boolean recoverable,
         List<String> capabilities, String driver, int generation, long pid, int activeRequests,
-        Map<String, Totals> operations) {
+        Map<String, Totals> operations, Map<String, String> driverDetails, String driverProblem) {
 
     public DeviceStatus {
         Objects.requireNonNull(name, "name");
         capabilities = List.copyOf(capabilities);
         operations = Map.copyOf(operations);
+        driverDetails = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(driverDetails));
+    }
+
+    /** A status without a driver report. */
+    public DeviceStatus(String name, String transport, String path, String state, long size, int logicalBlockSize,
+            int physicalBlockSize, int maxRequestSize, boolean readOnly, boolean recoverable, List<String> capabilities,
+            String driver, int generation, long pid, int activeRequests, Map<String, Totals> operations) {
+        this(name, transport, path, state, size, logicalBlockSize, physicalBlockSize, maxRequestSize, readOnly,
+                recoverable, capabilities, driver, generation, pid, activeRequests, operations, Map.of(), null);
+    }
+
+    /** This status with what {@code driver} reports, if it is a {@link ReportingDriver}. */
+    public DeviceStatus withReportOf(BlockDriver driver) {
+        return (driver instanceof ReportingDriver reporting) ? withReport(reporting.report()) : this;
+    }
+
+    /** This status with a driver's report ({@code null}: none). */
+    public DeviceStatus withReport(DriverReport report) {
+        if (report == null) {
+            return this;
+        }
+        Map<String, String> details = new LinkedHashMap<>();
+        report.details().forEach((key, value) -> details.put(key, String.valueOf(value)));
+        return new DeviceStatus(this.name, this.transport, this.path, this.state, this.size, this.logicalBlockSize,
+                this.physicalBlockSize, this.maxRequestSize, this.readOnly, this.recoverable, this.capabilities,
+                this.driver, this.generation, this.pid, this.activeRequests, this.operations, details,
+                report.problem());
     }
 
     /** The status of a device served by this process. */
@@ -61,7 +91,8 @@ public record DeviceStatus(String name, String transport, String path, String st
         return new DeviceStatus(device.name(), device.transportName(), device.path(), device.state().name(),
                 spec.size(), spec.logicalBlockSize(), spec.physicalBlockSize(), spec.maxRequestSize(),
                 spec.readOnly(), spec.recoverable(), capabilities, device.driver().getClass().getName(),
-                device.generation(), ProcessHandle.current().pid(), stats.activeRequests(), totals);
+                device.generation(), ProcessHandle.current().pid(), stats.activeRequests(), totals)
+            .withReportOf(device.driver());
     }
 
     /** The fields of a status response, in a stable order. */
@@ -86,6 +117,11 @@ public record DeviceStatus(String name, String transport, String path, String st
             Totals totals = entry.getValue();
             fields.put("op." + entry.getKey(), totals.count() + " " + totals.bytes() + " " + totals.errors());
         });
+        // Response keys are lowercase: camelCase detail names travel in kebab-case.
+        this.driverDetails.forEach((key, value) -> fields.put("driver." + kebab(key), value));
+        if (this.driverProblem != null) {
+            fields.put("driver-problem", this.driverProblem);
+        }
         return fields;
     }
 
@@ -96,7 +132,11 @@ public record DeviceStatus(String name, String transport, String path, String st
      */
     static DeviceStatus fromFields(Map<String, String> fields) {
         Map<String, Totals> operations = new LinkedHashMap<>();
+        Map<String, String> driverDetails = new LinkedHashMap<>();
         fields.forEach((key, value) -> {
+            if (key.startsWith("driver.")) {
+                driverDetails.put(camel(key.substring("driver.".length())), value);
+            }
             if (key.startsWith("op.")) {
                 String[] numbers = value.split(" ");
                 if (numbers.length != 3) {
@@ -115,7 +155,27 @@ public record DeviceStatus(String name, String transport, String path, String st
                 Boolean.parseBoolean(required(fields, "read-only")), Boolean.parseBoolean(required(fields, "recoverable")),
                 capabilities.isEmpty() ? List.of() : List.of(capabilities.split(",")), required(fields, "driver"),
                 Integer.parseInt(required(fields, "generation")), Long.parseLong(required(fields, "pid")),
-                Integer.parseInt(required(fields, "active-requests")), operations);
+                Integer.parseInt(required(fields, "active-requests")), operations, driverDetails,
+                fields.get("driver-problem"));
+    }
+
+    private static String kebab(String name) {
+        return name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String camel(String name) {
+        StringBuilder camel = new StringBuilder();
+        boolean upper = false;
+        for (char c : name.toCharArray()) {
+            if (c == '-') {
+                upper = true;
+            }
+            else {
+                camel.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return camel.toString();
     }
 
     private static String required(Map<String, String> fields, String key) {

@@ -15,7 +15,9 @@ import io.bdus.driver.BlockDriver;
 import io.bdus.driver.BlockDriverException;
 import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
+import io.bdus.driver.rados.RadosDriver;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.testing.CephTestCluster;
 import io.bdus.testing.Shell;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -48,8 +50,8 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
 
     @Test
     void patternedWritesReadBackAcrossBufferAndChunkBoundaries() throws Exception {
-        RamDiskDriver ram = new RamDiskDriver(SIZE);
-        this.device = HostDevices.start(DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(), ram);
+        this.device = HostDevices.start(DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(),
+                HostDevices.storage("pattern", SIZE));
         assertThat(this.device.path()).matches("/dev/(loop|bdus-)\\d+");
         // Sizes straddle the RAM disk's 64 KiB chunks and the 128 KiB request limit.
         long[] offsets = { 0, 4096, 61440, 135168, (1 << 20) + 12288, SIZE - 4096 * 3 };
@@ -79,7 +81,8 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
 
     @Test
     void singleSectorsAtOddOffsetsReadBack(@TempDir Path dir) throws Exception {
-        this.device = HostDevices.start(DeviceSpec.builder("sectors", SIZE).build(), new RamDiskDriver(SIZE));
+        this.device = HostDevices.start(DeviceSpec.builder("sectors", SIZE).build(),
+                HostDevices.storage("sectors", SIZE));
         byte[] data = new byte[3 * 512];
         new Random(7).nextBytes(data);
         Path in = Files.write(dir.resolve("in"), data);
@@ -93,7 +96,7 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
     @Test
     void concurrentClientsEachSeeTheirOwnData() throws Exception {
         this.device = HostDevices.start(DeviceSpec.builder("concurrent", SIZE).maxConcurrentRequests(4).build(),
-                new RamDiskDriver(SIZE));
+                HostDevices.storage("concurrent", SIZE));
         int clients = 6;
         long region = SIZE / clients / ALIGNMENT * ALIGNMENT;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -126,18 +129,18 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
 
     @Test
     void discardAndZeroRangeReachTheDriverAndReadBackAsZeroes() throws Exception {
-        RamDiskDriver ram = new RamDiskDriver(SIZE);
-        this.device = HostDevices.start(DeviceSpec.builder("discard", SIZE).build(), ram);
+        BlockDriver storage = HostDevices.storage("discard", SIZE);
+        this.device = HostDevices.start(DeviceSpec.builder("discard", SIZE).build(), storage);
         String path = this.device.path();
         Shell.ok("dd", "if=/dev/urandom", "of=" + path, "bs=1M", "count=8", "oflag=direct", "status=none");
-        long allocated = ram.allocatedBytes();
+        long allocated = allocatedBytes(storage);
         assertThat(allocated).isEqualTo(8L << 20);
 
         Shell.ok("blkdiscard", "--offset", "0", "--length", String.valueOf(4 << 20), path);
         Shell.ok("fallocate", "--zero-range", "--offset", String.valueOf(4 << 20), "--length",
                 String.valueOf(1 << 20), path);
 
-        assertThat(ram.allocatedBytes()).isLessThan(allocated);
+        assertThat(allocatedBytes(storage)).isLessThan(allocated);
         var stats = this.device.stats();
         assertThat(stats.of(Operation.WRITE_ZEROES).count() + stats.of(Operation.DISCARD).count()).isPositive();
         assertThat(stats.of(Operation.WRITE_ZEROES).bytes() + stats.of(Operation.DISCARD).bytes())
@@ -224,6 +227,18 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         }
         assertThat(this.device.state()).isEqualTo(DeviceState.AVAILABLE);
         assertThat(this.device.stats().of(Operation.READ).errors()).isPositive();
+    }
+
+    /** Bytes the storage holds: the RAM disk's chunks, or the RADOS image's data objects. */
+    private static long allocatedBytes(BlockDriver storage) throws Exception {
+        if (storage instanceof RadosDriver rados) {
+            String image = rados.settings().image();
+            long objects = CephTestCluster.rados("ls").output().lines()
+                .filter((name) -> name.startsWith(image + ".") && !name.endsWith(".header"))
+                .count();
+            return objects * rados.settings().objectSize();
+        }
+        return ((RamDiskDriver) storage).allocatedBytes();
     }
 
     @SuppressWarnings("unchecked")

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
-import io.bdus.driver.passthrough.PassthroughDriver;
-import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.driver.BlockDriver;
 import io.bdus.testing.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,23 +20,21 @@ class FileSystemOnRealDeviceTest extends RealDeviceTest {
     @Test
     void ext4OnRamDiskKeepsFilesAcrossRemount(@TempDir Path mnt) throws Exception {
         try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-ram", SIZE).build(),
-                new RamDiskDriver(SIZE))) {
+                HostDevices.storage("fs-ram", SIZE))) {
             checksumAcrossRemount(device, mnt, null);
         }
     }
 
     @Test
     void ext4OnPassthroughFileSurvivesANewDeviceOverTheSameFile(@TempDir Path dir) throws Exception {
-        Path image = dir.resolve("disk.img");
+        Supplier<BlockDriver> image = HostDevices.persistentStorage(dir, "disk");
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         String sums;
-        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-file", SIZE).build(),
-                new PassthroughDriver(image))) {
+        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-file", SIZE).build(), image.get())) {
             sums = checksumAcrossRemount(device, mnt, null);
         }
         // A new device over the same backing file shows the same files.
-        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-file2", SIZE).build(),
-                new PassthroughDriver(image))) {
+        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-file2", SIZE).build(), image.get())) {
             Shell.ok("mount", device.path(), mnt.toString());
             try {
                 assertThat(Shell.ok("sh", "-c", "cd " + mnt + "/data && sha256sum *")).isEqualTo(sums);

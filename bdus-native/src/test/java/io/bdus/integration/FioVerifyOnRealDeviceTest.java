@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
-import io.bdus.driver.passthrough.PassthroughDriver;
-import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.driver.BlockDriver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +24,7 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
     @Test
     void randomWritesWithSeveralJobsVerify() throws Exception {
         try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fio-ram", SIZE).build(),
-                new RamDiskDriver(SIZE))) {
+                HostDevices.storage("fio-ram", SIZE))) {
             Process fio = startFio(device.path(), 8);
             String output = finish(fio);
             assertThat(output).contains("verify");
@@ -36,14 +36,13 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
 
     @Test
     void replacingTheDriverDuringFioVerifyCausesNoErrors(@TempDir Path dir) throws Exception {
-        Path image = dir.resolve("disk.img");
-        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fio-swap", SIZE).build(),
-                new PassthroughDriver(image))) {
+        Supplier<BlockDriver> image = HostDevices.persistentStorage(dir, "disk");
+        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fio-swap", SIZE).build(), image.get())) {
             Process fio = startFio(device.path(), 12);
             Thread.sleep(2500);
             for (int i = 0; i < 4; i++) {
                 // Alternate a fresh instance over the same file and the same instance re-initialized.
-                var next = (i % 2 == 0) ? new PassthroughDriver(image) : device.driver();
+                var next = (i % 2 == 0) ? image.get() : device.driver();
                 device.replaceDriver(next, Duration.ofSeconds(10));
                 Thread.sleep(1500);
             }
@@ -54,7 +53,7 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
     }
 
     /** fio with 4 jobs, each on its own quarter, writing and verifying crc32c for a bounded time. */
-    private static Process startFio(String path, int seconds) throws Exception {
+    static Process startFio(String path, int seconds) throws Exception {
         long perJob = SIZE / 4;
         List<String> command = new ArrayList<>(List.of("fio", "--name=verify", "--filename=" + path,
                 "--direct=1", "--ioengine=libaio", "--iodepth=8", "--rw=randwrite", "--bsrange=4k-64k",
@@ -64,7 +63,7 @@ class FioVerifyOnRealDeviceTest extends RealDeviceTest {
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
-    private static String finish(Process fio) throws Exception {
+    static String finish(Process fio) throws Exception {
         fio.getOutputStream().close();
         String output = new String(fio.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(fio.waitFor(120, TimeUnit.SECONDS)).isTrue();

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.BlockDriver;
+import io.bdus.driver.passthrough.PassthroughDriver;
+import io.bdus.driver.rados.RadosDriver;
+import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.testing.CephTestCluster;
 import io.bdus.testing.HostAssumptions;
 import io.bdus.testing.Shell;
 import io.bdus.transport.Transport;
@@ -14,12 +18,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * Starts real devices for the integration tests and checks that nothing is left behind.
  * The transport is fuse-loop, or the one named by {@code -Dbdus.test.transport} ({@code kbdus}
- * inside the kernel test VM), so both transports pass the same suite.
+ * inside the kernel test VM), so both transports pass the same suite; the tests' data lives in
+ * RAM and files, or with {@code -Dbdus.test.storage=rados} in RADOS images on the test cluster
+ * (scripts/ceph-test-cluster.sh), so that the RADOS driver passes it too.
  */
 final class HostDevices {
 
@@ -28,6 +37,9 @@ final class HostDevices {
     static final Path STATE_DIR = Path.of("/run/bdus-test-" + ProcessHandle.current().pid());
 
     private static Transport transport;
+
+    /** RADOS images the suite created, removed after each class. */
+    private static final List<String> images = new ArrayList<>();
 
     private HostDevices() {
     }
@@ -52,6 +64,54 @@ final class HostDevices {
             };
         }
         return transport;
+    }
+
+    /** Whether the suite keeps its data in RADOS ({@code -Dbdus.test.storage=rados}) rather than RAM and files. */
+    static boolean onRados() {
+        return "rados".equals(System.getProperty("bdus.test.storage"));
+    }
+
+    /**
+     * A driver for a test's data: a RAM disk, or with {@code -Dbdus.test.storage=rados} a
+     * RADOS image of its own on the test cluster.
+     */
+    static BlockDriver storage(String name, long size) {
+        return onRados() ? rados(newImage(name)) : new RamDiskDriver(size);
+    }
+
+    /**
+     * Drivers over one piece of storage that outlives them: each call returns a new driver over
+     * the same file in {@code dir} or, with {@code -Dbdus.test.storage=rados}, the same image.
+     */
+    static Supplier<BlockDriver> persistentStorage(Path dir, String name) {
+        if (onRados()) {
+            String image = newImage(name);
+            return () -> rados(image);
+        }
+        Path file = dir.resolve(name + ".img");
+        return () -> new PassthroughDriver(file);
+    }
+
+    private static synchronized String newImage(String name) {
+        CephTestCluster.assumeReachable();
+        String image = CephTestCluster.uniqueImage(name);
+        images.add(image);
+        return image;
+    }
+
+    private static RadosDriver rados(String image) {
+        return new RadosDriver(CephTestCluster.settings(image).objectSize(RADOS_OBJECT_SIZE).build());
+    }
+
+    /** Small objects, so that the suite's requests cross object boundaries. */
+    static final int RADOS_OBJECT_SIZE = 256 << 10;
+
+    /** Removes the RADOS images the suite created. */
+    static synchronized void removeImages() throws Exception {
+        for (String image : images) {
+            CephTestCluster.removeImage(image);
+        }
+        images.clear();
     }
 
     static BlockDevice start(DeviceSpec spec, BlockDriver driver) throws IOException {

@@ -16,6 +16,7 @@ abstract class RealDeviceTest {
 
     @AfterAll
     static void nothingLeft() throws Exception {
+        HostDevices.removeImages();
         if (HostDevices.hostCanServeDevices()) {
             HostDevices.assertNothingLeft();
         }

@@ -9,6 +9,7 @@ import io.bdus.device.DeviceState;
 import io.bdus.device.DeviceStats;
 import io.bdus.device.InFlightRequest;
 import io.bdus.driver.BlockDriver;
+import io.bdus.driver.DriverReport;
 import io.bdus.driver.Operation;
 import org.jspecify.annotations.Nullable;
 
@@ -59,6 +60,16 @@ public interface ManagedDevice {
      * @return the class, or {@code null} before the device started
      */
     @Nullable Class<? extends BlockDriver> driverType();
+
+    /**
+     * What the driver serving the device reports about its storage, if it is a
+     * {@link io.bdus.driver.ReportingDriver} (e.g. the RADOS pool and image, and whether the
+     * cluster answers).
+     * @return the report, or {@code null} when the driver does not report or none serves yet
+     */
+    default @Nullable DriverReport driverReport() {
+        return null;
+    }
 
     /**
      * How many drivers served the device before the current one.

@@ -46,6 +46,15 @@ public final class BdusAutoConfiguration {
 
     static final Path KBDUS_CONTROL = Path.of("/dev/bdus-control");
 
+    /**
+     * A RadosDriver bean for each device whose properties name a RADOS image.
+     * @return the post-processor that registers them
+     */
+    @Bean
+    static RadosDriverBeans bdusRadosDriverBeans() {
+        return new RadosDriverBeans();
+    }
+
     private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
     /**

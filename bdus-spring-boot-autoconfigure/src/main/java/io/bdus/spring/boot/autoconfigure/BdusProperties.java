@@ -276,6 +276,12 @@ public class BdusProperties {
         @DurationUnit(ChronoUnit.SECONDS)
         private Duration requestTimeout;
 
+        /**
+         * Ceph RADOS image that holds the device's data. Setting rados.pool (or rados.image)
+         * serves the device from that image, with no BlockDriver bean to declare.
+         */
+        private final Rados rados = new Rados();
+
         public String getDriver() {
             return this.driver;
         }
@@ -370,6 +376,130 @@ public class BdusProperties {
 
         public void setRequestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
+        }
+
+        public Rados getRados() {
+            return this.rados;
+        }
+
+    }
+
+    /**
+     * Where a device's data lives in a Ceph cluster: an image (a header object and one object
+     * per object-size bytes of the device) in a RADOS pool, and how to reach the cluster.
+     */
+    public static class Rados {
+
+        /**
+         * RADOS pool that holds the image. Setting it on a device serves the device from Ceph.
+         */
+        private String pool;
+
+        /**
+         * Name of the image in the pool: 1 to 96 letters, digits, '.', '-' or '_'. When not
+         * set, the device name. A new image is created on first use; an existing one must
+         * have the device's size and object size.
+         */
+        private String image;
+
+        /**
+         * Bytes of the device each RADOS object holds, a power of two from 4KB to 64MB. When
+         * not set, 4MB.
+         */
+        private DataSize objectSize;
+
+        /**
+         * Path of the cluster's ceph.conf. When not set, the CEPH_CONF environment variable,
+         * else /etc/ceph/ceph.conf.
+         */
+        private Path cephConf;
+
+        /**
+         * Ceph user to connect as, e.g. client.bdus. When not set, client.admin.
+         */
+        private String client;
+
+        /**
+         * Keyring file with the user's key. When not set, the keyring ceph.conf names.
+         */
+        private Path keyring;
+
+        /**
+         * Time one RADOS operation (and connecting) may take before the request fails with
+         * ETIMEDOUT, from 1s to 1h; a bare number is in seconds. When not set, 30s.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration operationTimeout;
+
+        /**
+         * Whether to take the image from a holder that is gone (its process crashed): its lock
+         * is broken and its client blocklisted first, so that it can never write again. Set it
+         * only to recover; while unset, an image held by another device is refused.
+         */
+        private Boolean breakLock;
+
+        public String getPool() {
+            return this.pool;
+        }
+
+        public void setPool(String pool) {
+            this.pool = pool;
+        }
+
+        public String getImage() {
+            return this.image;
+        }
+
+        public void setImage(String image) {
+            this.image = image;
+        }
+
+        public DataSize getObjectSize() {
+            return this.objectSize;
+        }
+
+        public void setObjectSize(DataSize objectSize) {
+            this.objectSize = objectSize;
+        }
+
+        public Path getCephConf() {
+            return this.cephConf;
+        }
+
+        public void setCephConf(Path cephConf) {
+            this.cephConf = cephConf;
+        }
+
+        public String getClient() {
+            return this.client;
+        }
+
+        public void setClient(String client) {
+            this.client = client;
+        }
+
+        public Path getKeyring() {
+            return this.keyring;
+        }
+
+        public void setKeyring(Path keyring) {
+            this.keyring = keyring;
+        }
+
+        public Duration getOperationTimeout() {
+            return this.operationTimeout;
+        }
+
+        public void setOperationTimeout(Duration operationTimeout) {
+            this.operationTimeout = operationTimeout;
+        }
+
+        public Boolean getBreakLock() {
+            return this.breakLock;
+        }
+
+        public void setBreakLock(Boolean breakLock) {
+            this.breakLock = breakLock;
         }
 
     }

@@ -34,6 +34,18 @@ final class DeviceDefinition implements BdusDeviceDefinition {
     /** A device under {@code bdus.devices}; every invalid setting fails naming its property. */
     static DeviceDefinition of(DeviceSettings settings) {
         DeviceSettings.Setting<String> driver = settings.driver();
+        if (settings.servedFromRados()) {
+            String own = settings.ownProperty("driver");
+            if (driver.isSet() && driver.property().equals(own)) {
+                throw new InvalidBdusConfigurationException(own, driver.value(),
+                        "no driver bean for a device served from RADOS",
+                        "Device '" + settings.name() + "' names both a driver bean and a RADOS image. Remove '" + own
+                                + "', or remove the '" + settings.ownProperty("rados") + ".*' settings.");
+            }
+            RadosDriverBeans.settings(settings);
+            return new DeviceDefinition(DevicePlans.spec(settings), RadosDriverBeans.beanName(settings.name()), null,
+                    own, Boolean.TRUE.equals(settings.keepOnShutdown().value()));
+        }
         return new DeviceDefinition(DevicePlans.spec(settings), driver.value(),
                 driver.isSet() ? driver.property() : null, settings.ownProperty("driver"),
                 Boolean.TRUE.equals(settings.keepOnShutdown().value()));

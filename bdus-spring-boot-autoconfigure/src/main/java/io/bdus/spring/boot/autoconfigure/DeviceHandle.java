@@ -12,7 +12,9 @@ import io.bdus.device.DeviceState;
 import io.bdus.device.DeviceStats;
 import io.bdus.device.InFlightRequest;
 import io.bdus.driver.BlockDriver;
+import io.bdus.driver.DriverReport;
 import io.bdus.driver.Operation;
+import io.bdus.driver.ReportingDriver;
 import io.bdus.spring.boot.ManagedDevice;
 import org.jspecify.annotations.Nullable;
 
@@ -164,6 +166,11 @@ final class DeviceHandle implements ManagedDevice {
     @Nullable BlockDriver driver() {
         BlockDevice device = this.device;
         return (device != null) ? device.driver() : null;
+    }
+
+    @Override
+    public @Nullable DriverReport driverReport() {
+        return (driver() instanceof ReportingDriver reporting) ? reporting.report() : null;
     }
 
     @Override

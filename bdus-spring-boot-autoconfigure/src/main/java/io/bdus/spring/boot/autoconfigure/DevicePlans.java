@@ -48,7 +48,10 @@ final class DevicePlans {
         for (DeviceDefinition definition : definitions.values()) {
             customizers.forEach((customizer) -> customizer.customize(definition));
         }
-        String[] drivers = beanFactory.getBeanNamesForType(BlockDriver.class, true, false);
+        // A RADOS-backed device's own driver bean is no candidate for any other device.
+        String[] drivers = Arrays.stream(beanFactory.getBeanNamesForType(BlockDriver.class, true, false))
+            .filter((bean) -> !RadosDriverBeans.isDeviceDriver(bean))
+            .toArray(String[]::new);
         Map<String, DevicePlan> plans = new LinkedHashMap<>();
         Map<String, String> singletonUsers = new HashMap<>();
         definitions.forEach((name, definition) -> {

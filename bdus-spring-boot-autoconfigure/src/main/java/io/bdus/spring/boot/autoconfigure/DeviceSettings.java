@@ -1,8 +1,10 @@
 package io.bdus.spring.boot.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Function;
 
+import io.bdus.driver.rados.RadosSettings;
 import io.bdus.spring.boot.autoconfigure.BdusProperties.Device;
 import org.jspecify.annotations.Nullable;
 
@@ -83,6 +85,48 @@ final class DeviceSettings {
         return setting("request-timeout", Device::getRequestTimeout, Duration.ofSeconds(30));
     }
 
+    Setting<String> radosPool() {
+        return setting("rados.pool", (device) -> device.getRados().getPool(), null);
+    }
+
+    Setting<String> radosImage() {
+        return setting("rados.image", (device) -> device.getRados().getImage(), this.name);
+    }
+
+    Setting<DataSize> radosObjectSize() {
+        return setting("rados.object-size", (device) -> device.getRados().getObjectSize(),
+                DataSize.ofBytes(RadosSettings.DEFAULT_OBJECT_SIZE));
+    }
+
+    Setting<Path> radosCephConf() {
+        return setting("rados.ceph-conf", (device) -> device.getRados().getCephConf(), null);
+    }
+
+    Setting<String> radosClient() {
+        return setting("rados.client", (device) -> device.getRados().getClient(), RadosSettings.DEFAULT_CLIENT);
+    }
+
+    Setting<Path> radosKeyring() {
+        return setting("rados.keyring", (device) -> device.getRados().getKeyring(), null);
+    }
+
+    Setting<Duration> radosOperationTimeout() {
+        return setting("rados.operation-timeout", (device) -> device.getRados().getOperationTimeout(),
+                RadosSettings.DEFAULT_OPERATION_TIMEOUT);
+    }
+
+    Setting<Boolean> radosBreakLock() {
+        return setting("rados.break-lock", (device) -> device.getRados().getBreakLock(), false);
+    }
+
+    /**
+     * Whether the device's own properties name a RADOS image ({@code rados.pool} or
+     * {@code rados.image}): then a RadosDriver serves it.
+     */
+    boolean servedFromRados() {
+        return this.device.getRados().getPool() != null || this.device.getRados().getImage() != null;
+    }
+
     /**
      * A setting by its property name.
      * @param field the name under {@code bdus.devices.<name>}, e.g. {@code size}
@@ -102,6 +146,11 @@ final class DeviceSettings {
             case "keep-on-shutdown" -> keepOnShutdown();
             case "partition-scanning" -> partitionScanning();
             case "request-timeout" -> requestTimeout();
+            case "rados.pool" -> radosPool();
+            case "rados.image" -> radosImage();
+            case "rados.object-size" -> radosObjectSize();
+            case "rados.client" -> radosClient();
+            case "rados.operation-timeout" -> radosOperationTimeout();
             default -> null;
         };
     }

@@ -57,7 +57,8 @@ final class RegistryControlledDevices implements ControlledDevices {
         return new DeviceStatus(device.name(), device.transportName(), device.path(), device.state().name(),
                 spec.size(), spec.logicalBlockSize(), spec.physicalBlockSize(), spec.maxRequestSize(), spec.readOnly(),
                 spec.recoverable(), capabilities, (driver != null) ? driver.getName() : "", device.generation(),
-                ProcessHandle.current().pid(), device.activeRequests(), totals);
+                ProcessHandle.current().pid(), device.activeRequests(), totals)
+            .withReport(device.driverReport());
     }
 
     @Override

@@ -75,9 +75,13 @@ class DocumentationSnippetsTests {
             return;
         }
         BdusProperties properties = bound.get();
-        properties.getDevices()
-            .forEach((device, settings) -> DevicePlans
-                .spec(new DeviceSettings(device, settings, properties.getDefaults())));
+        properties.getDevices().forEach((device, settings) -> {
+            DeviceSettings checked = new DeviceSettings(device, settings, properties.getDefaults());
+            DevicePlans.spec(checked);
+            if (checked.servedFromRados()) {
+                RadosDriverBeans.settings(checked);
+            }
+        });
         if (properties.getFuse().getOwner() != null) {
             Owner.parse(properties.getFuse().getOwner());
         }

@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import io.bdus.device.DeviceState;
 import io.bdus.device.InFlightRequest;
+import io.bdus.driver.DriverReport;
 import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.ManagedDevice;
 
@@ -14,8 +15,10 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * Health of one block device: UP while it serves clients, with how long its oldest request
  * has been in the driver ({@code oldestRequestMillis}); DOWN with the stuck request when that
- * is longer than the device's request timeout (30 seconds when it has none), and DOWN with
- * the reason when it does not serve; OUT_OF_SERVICE once an operator detached it.
+ * is longer than the device's request timeout (30 seconds when it has none), DOWN with the
+ * problem a {@link io.bdus.driver.ReportingDriver} reports about its storage (e.g. a Ceph
+ * cluster that does not answer), and DOWN with the reason when it does not serve;
+ * OUT_OF_SERVICE once an operator detached it.
  */
 public class BdusDeviceHealthIndicator implements HealthIndicator {
 
@@ -38,13 +41,17 @@ public class BdusDeviceHealthIndicator implements HealthIndicator {
         Health.Builder builder;
         String reason = null;
         Optional<InFlightRequest> oldest = state.isServing() ? device.oldestRequest() : Optional.empty();
+        DriverReport report = state.isServing() ? device.driverReport() : null;
         if (state.isServing()) {
             InFlightRequest stuck = oldest.filter((request) -> request.age().compareTo(device.stuckRequestLimit()) > 0)
                 .orElse(null);
-            builder = (stuck != null) ? Health.down() : Health.up();
+            builder = (stuck != null || report != null && !report.isHealthy()) ? Health.down() : Health.up();
             if (stuck != null) {
                 reason = "a request is stuck in the driver for longer than " + device.stuckRequestLimit().toSeconds()
                         + " s: " + stuck;
+            }
+            else if (report != null && !report.isHealthy()) {
+                reason = "the driver's storage cannot serve requests: " + report.problem();
             }
         }
         else if (device.isDetachedByOperator()) {
@@ -66,6 +73,9 @@ public class BdusDeviceHealthIndicator implements HealthIndicator {
         if (state.isServing()) {
             builder.withDetail("activeRequests", device.activeRequests())
                 .withDetail("oldestRequestMillis", oldest.map((request) -> request.age().toMillis()).orElse(0L));
+        }
+        if (report != null) {
+            builder.withDetail("storage", report.details());
         }
         if (reason != null) {
             builder.withDetail("reason", reason);

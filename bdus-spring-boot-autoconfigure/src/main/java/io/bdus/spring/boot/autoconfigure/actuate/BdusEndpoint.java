@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import io.bdus.device.DeviceStats;
 import io.bdus.device.OperationStats;
 import io.bdus.driver.BlockDriver;
+import io.bdus.driver.DriverReport;
 import io.bdus.driver.Operation;
 import io.bdus.spring.boot.BdusDeviceActions;
 import io.bdus.spring.boot.BdusDeviceRegistry;
@@ -173,12 +174,14 @@ public class BdusEndpoint {
         Set<String> capabilities = new TreeSet<>();
         device.capabilities().forEach((operation) -> capabilities.add(operation.tag()));
         Class<? extends BlockDriver> driverType = device.driverType();
+        DriverReport report = device.driverReport();
         Throwable failure = device.failure();
         return new DeviceDescriptor(device.name(), device.path(), device.transportName(), device.state().name(),
                 device.spec().size(), device.spec().logicalBlockSize(), device.spec().physicalBlockSize(),
                 device.spec().maxRequestSize(), device.spec().readOnly(), capabilities,
                 new DriverDescriptor(device.driverBean(), (driverType != null) ? driverType.getName() : null,
-                        device.generation()),
+                        device.generation(), (report != null) ? report.details() : null,
+                        (report != null) ? report.problem() : null),
                 device.activeRequests(), (failure != null) ? String.valueOf(failure.getMessage()) : null, operations);
     }
 
@@ -221,8 +224,12 @@ public class BdusEndpoint {
      * @param bean bean name
      * @param type class of the bean
      * @param generation how many drivers served the device before this one
+     * @param details what the driver reports about its storage (e.g. a RADOS pool, image,
+     * cluster fsid and operations in flight), if it reports
+     * @param problem why the driver's storage cannot serve requests now, if it reports one
      */
-    public record DriverDescriptor(String bean, @Nullable String type, int generation) {
+    public record DriverDescriptor(String bean, @Nullable String type, int generation,
+            @Nullable Map<String, Object> details, @Nullable String problem) {
     }
 
     /**
