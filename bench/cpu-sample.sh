@@ -5,7 +5,10 @@
 # is on a busy machine. "start" with BACKGROUND 1 first takes two "bg" samples 0.5 s apart
 # while no job runs (what other work keeps the CPUs busy). Of the clones of a job with
 # numjobs > 1 only the first takes "start"; report.py uses the first start and last end.
-file=$1 tag=$2
+case ${1:-} in
+-h | --help) echo "usage: cpu-sample.sh FILE start|end [BACKGROUND] (run by fio; see above)"; exit 0 ;;
+esac
+file=${1:?usage: cpu-sample.sh FILE start|end [BACKGROUND]} tag=${2:-}
 sample() { echo "$1 $(date +%s%N) $(head -n1 /proc/stat)" >>"$file"; }
 case $tag in
 start)

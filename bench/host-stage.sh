@@ -5,6 +5,13 @@
 # direct-I/O mode over one; the others serve one through FUSE under such a loop device.
 set -uo pipefail
 
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ] || [ $# -ne 1 ]; then
+    echo "Usage: bench/host-stage.sh RESULT_DIR (run by scripts/bench.sh, which sets the environment;"
+    echo "see the top of bench/lib.sh). Run scripts/bench.sh --stage host instead."
+    [ $# -eq 1 ] && exit 0
+    exit 2
+fi
+
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR=$REPO/bench
 OUT=$1

@@ -5,6 +5,13 @@
 # all of them, collects the syscall and perf evidence, and tears everything down.
 set -uo pipefail
 
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ] || [ -z "${VM_SHARE:-}" ]; then
+    echo "Usage: bench/vm-stage.sh (run inside the test VM by scripts/bench.sh, which sets the"
+    echo "environment; see the top of bench/lib.sh). Run scripts/bench.sh --stage vm instead."
+    [ -n "${VM_SHARE:-}" ] && exit 0
+    exit 2
+fi
+
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR=$REPO/bench
 OUT=$VM_SHARE

@@ -29,14 +29,15 @@ Stages (each in one go):
         RamDiskDriver and PassthroughDriver (over brd) on kbdus; the Java RamDiskDriver
         on fuse-loop. Emulation makes every number small: compare within the stage.
 
-Workloads (fio --direct=1, libaio, ramp then measure, each run REPS times, targets
-interleaved): 4k random read and write at QD1 and QD32; 4k random 70/30 at QD16 x 2
+Workloads (fio --direct=1, libaio, ramp then measure, each run twice (once with --quick),
+targets interleaved): 4k random read and write at QD1 and QD32; 4k random 70/30 at QD16 x 2
 jobs; 64k and 1M sequential read and write at QD8; on ext4 on each target: a large
 file written and read sequentially (1M, QD8), 16k random 70/30 with fsyncs, and small
 files created, written (4 KiB), fsync'ed, stat'ed and deleted.
 
-  --quick          a smoke run (6-10 minutes on a quiet machine): one repetition,
-                   short runs, four workloads, no strace/perf evidence, both stages
+  --quick          a smoke run: one repetition, short runs, four workloads, no
+                   strace/perf evidence, both stages (19 minutes on a 2-core machine
+                   other work kept busy, 15 of them in the VM)
   --stage STAGE    host, vm or all (default all)
   --help           this text
 
