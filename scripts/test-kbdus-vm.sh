@@ -10,7 +10,9 @@ Usage: scripts/test-kbdus-vm.sh [--kernel 6.1|6.12|7] [--full] [--help]
 
 Runs the io.bdus.integration tests (patterned and concurrent I/O, discard and
 zero-range, driver errors, ext4 remount checksums, fio verify with driver
-replacement) against /dev/bdus-N devices of the kbdus module, inside the QEMU VM
+replacement and at depth, timeouts and late answers, allocation per request;
+each with a blocking and an asynchronous driver) against /dev/bdus-N devices of
+the kbdus module, inside the QEMU VM
 of kernel/vm/vmrun, booted on the given kernel (default 6.1: Debian bookworm's
 current kernel; 6.12: the newest 6.12+deb12; 7: the newest 7.x of
 trixie-backports). Needs root. Uses kernel/build/<kver>/kbdus.ko, the module

@@ -7,6 +7,8 @@ import io.bdus.device.DeviceSpec;
 import io.bdus.device.DeviceStartException;
 import io.bdus.device.InvalidDeviceSpecException;
 import io.bdus.driver.BlockDriver;
+import io.bdus.driver.latency.AsyncLatencyDriver;
+import io.bdus.driver.latency.LatencyDriver;
 import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.rados.InvalidRadosSettingsException;
 import io.bdus.driver.rados.RadosDriver;
@@ -48,7 +50,8 @@ import picocli.CommandLine.Spec;
             "  bdus serve --name db --file /var/db.img   # serve a file",
             "  bdus serve --rados-pool rbd --rados-image vol1 --size 10G --ceph-conf /etc/ceph/ceph.conf",
             "  bdus serve --transport kbdus --recoverable --keep --file disk.img",
-            "  bdus serve --attach 3 --file disk.img     # take over kbdus device 3" })
+            "  bdus serve --attach 3 --file disk.img     # take over kbdus device 3",
+            "  bdus serve --latency 1ms --async --workers 128   # benchmark: a 1 ms backend" })
 final class ServeCommand implements Callable<Integer> {
 
     static final long DEFAULT_SIZE = 256L << 20;
@@ -110,8 +113,21 @@ final class ServeCommand implements Callable<Integer> {
     boolean radosBreakLock;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
-            description = "Requests served at once (serving threads): 1 to 256 (default: ${DEFAULT-VALUE}).")
+            description = "Requests the device holds at once (its queue depth): 1 to 256 (default: "
+                    + "${DEFAULT-VALUE}). A blocking driver (the RAM disk, --file, --latency) is served by one "
+                    + "thread per processor, at least two, at most N; an asynchronous one (--rados-pool, --latency "
+                    + "with --async) has up to N requests in flight whatever the threads.")
     int workers;
+
+    @Option(names = "--latency", paramLabel = "LATENCY", converter = Latency.Converter.class,
+            description = "Benchmark driver: a RAM disk that answers every request after LATENCY (" + Latency.UNITS_HELP
+                    + "), holding a serving thread meanwhile, like a blocking driver over a slow backend.")
+    Duration latency;
+
+    @Option(names = "--async",
+            description = "With --latency: complete requests from a timer instead, without holding a thread, like "
+                    + "an asynchronous driver (requests in flight: up to --workers).")
+    boolean async;
 
     @Option(names = "--recoverable",
             description = "kbdus: the device outlives this process (it waits for 'bdus serve --attach' if the "
@@ -155,6 +171,12 @@ final class ServeCommand implements Callable<Integer> {
         if (this.keep && !this.recoverable && this.attach == null) {
             throw usage("--keep needs --recoverable (or --attach): only a recoverable device can be left in place");
         }
+        if (this.async && this.latency == null) {
+            throw usage("--async needs --latency: it chooses the asynchronous form of the latency driver");
+        }
+        if (this.latency != null && this.file != null) {
+            throw usage("--latency serves a RAM disk; it cannot be used with --file");
+        }
         Transport transport = transport();
         KbdusDeviceConfig attached = (this.attach != null) ? attachedConfig(transport) : null;
         DeviceSpec deviceSpec = deviceSpec(attached, transport);
@@ -174,7 +196,8 @@ final class ServeCommand implements Callable<Integer> {
         BlockDevice device;
         try {
             device = (attached != null)
-                    ? BlockDevice.attach(Long.toString(attached.id()), deviceSpec, driver, transport, START_TIMEOUT, served)
+                    ? BlockDevice.attach(Long.toString(attached.id()), deviceSpec, driver, transport, START_TIMEOUT,
+                            served)
                     : BlockDevice.start(deviceSpec, driver, transport, START_TIMEOUT, served);
         }
         catch (DeviceStartException ex) {
@@ -201,8 +224,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         this.err.println("bdus serve: " + ServedDevice.describe(device) + " "
                 + ((attached != null) ? "taken over" : "serving") + ", " + ByteSize.format(deviceSpec.size()) + ", "
-                + backing(driver) + ", " + deviceSpec.maxConcurrentRequests()
-                + " workers, pid " + ProcessHandle.current().pid() + "; stop with SIGTERM or Ctrl-C");
+                + backing(driver) + ", queue depth " + deviceSpec.maxConcurrentRequests() + ", "
+                + device.servingPlan().channels() + " serving threads, pid " + ProcessHandle.current().pid()
+                + "; stop with SIGTERM or Ctrl-C");
         this.out.println("READY " + device.path());
         this.out.flush();
 
@@ -225,10 +249,20 @@ final class ServeCommand implements Callable<Integer> {
                 throw usage("--rados-image, --ceph-conf, --rados-keyring, --rados-object-size and --rados-break-lock "
                         + "need --rados-pool");
             }
-            return (this.file != null) ? new PassthroughDriver(this.file) : new RamDiskDriver(deviceSpec.size());
+            if (this.file != null) {
+                return new PassthroughDriver(this.file);
+            }
+            if (this.latency != null) {
+                return this.async ? new AsyncLatencyDriver(deviceSpec.size(), this.latency)
+                        : new LatencyDriver(deviceSpec.size(), this.latency);
+            }
+            return new RamDiskDriver(deviceSpec.size());
         }
         if (this.file != null) {
             throw usage("--file and --rados-pool cannot be used together: serve a file or a RADOS image");
+        }
+        if (this.latency != null) {
+            throw usage("--latency serves a RAM disk; it cannot be used with --rados-pool");
         }
         if (this.radosTimeout < 1 || this.radosTimeout > 3600) {
             throw usage("Invalid value for option '--rados-timeout': " + this.radosTimeout + " (allowed: 1 to 3600)");
@@ -256,6 +290,10 @@ final class ServeCommand implements Callable<Integer> {
     private String backing(BlockDriver driver) {
         if (driver instanceof RadosDriver rados) {
             return "RADOS image '" + rados.settings().image() + "' in pool '" + rados.settings().pool() + "'";
+        }
+        if (this.latency != null) {
+            return "RAM disk answering after " + Latency.format(this.latency) + " ("
+                    + (this.async ? "asynchronous" : "blocking") + ")";
         }
         return (this.file != null) ? "file " + this.file : "RAM disk";
     }
@@ -324,7 +362,8 @@ final class ServeCommand implements Callable<Integer> {
         catch (InvalidDeviceSpecException ex) {
             String option = Map.of("name", "--name", "size", "--size", "max-concurrent-requests", "--workers")
                 .getOrDefault(ex.field(), ex.field());
-            throw usage("Invalid value for option '" + option + "': " + ex.value() + " (allowed: " + ex.allowed() + ")");
+            throw usage("Invalid value for option '" + option + "': " + ex.value() + " (allowed: " + ex.allowed()
+                    + ")");
         }
     }
 

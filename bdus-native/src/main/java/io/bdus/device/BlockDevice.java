@@ -4,8 +4,8 @@ import io.bdus.driver.BlockDriver;
 import io.bdus.driver.BlockDriverException;
 import io.bdus.driver.DeviceInfo;
 import io.bdus.driver.Operation;
-import io.bdus.transport.Request;
 import io.bdus.transport.RequestChannel;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.Transport;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
@@ -25,7 +25,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A live block device whose requests a {@link BlockDriver} serves. Created by
- * {@link #start}; owns its serving threads (platform threads, one per transport channel).
+ * {@link #start}; owns its serving threads (platform threads, one per transport channel; how
+ * many, and how many requests may be in flight, is chosen from the driver and the machine:
+ * see {@link #servingPlan()}). An {@link io.bdus.driver.AsyncBlockDriver} answers requests
+ * after its methods return: those requests count as in flight, for health, replacement and
+ * teardown, until it completes them.
  *
  * <p>Every operation is bounded by its timeout, even while a driver call never returns:
  * driver calls made by the operations themselves (initialize, flush, terminate) run on
@@ -56,6 +60,8 @@ public final class BlockDevice implements AutoCloseable {
 
     private final RequestDispatcher dispatcher;
 
+    private final ServingPlan servingPlan;
+
     private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
 
     private final List<Thread> workers = new ArrayList<>();
@@ -79,6 +85,7 @@ public final class BlockDevice implements AutoCloseable {
         this.transportName = transport.name();
         this.capabilities = advertisedOperations(spec, driver);
         this.dispatcher = new RequestDispatcher(spec, this.capabilities, driver, this.statistics);
+        this.servingPlan = ServingDefaults.plan(spec, driver);
     }
 
     /**
@@ -160,8 +167,8 @@ public final class BlockDevice implements AutoCloseable {
         stage.current = (handle != null) ? "attaching to the device" : "creating the device";
         this.transportDevice = BoundedCall.call(thread("start"), "The " + transport.name() + " transport ("
                 + stage.current + ")", left(deadline),
-                () -> (handle != null) ? transport.attach(handle, this.spec, this.capabilities)
-                        : transport.create(this.spec, this.capabilities),
+                () -> (handle != null) ? transport.attach(handle, this.spec, this.capabilities, this.servingPlan)
+                        : transport.create(this.spec, this.capabilities, this.servingPlan),
                 (late) -> {
                     logger.warn("Device '{}': the {} transport finished {} after the start gave up; letting it go",
                             name(), transport.name(), stage.current);
@@ -178,9 +185,10 @@ public final class BlockDevice implements AutoCloseable {
         stage.current = "waiting for the device to appear";
         this.path = this.transportDevice.activate(left(deadline));
         this.state = DeviceState.AVAILABLE;
-        logger.debug("Device '{}' {} {} ({} bytes, {}-byte blocks, transport {}, {} workers, driver {})",
-                this.spec.name(), (handle != null) ? "re-attached at" : "available at", this.path, this.spec.size(),
-                this.spec.logicalBlockSize(), this.transportName, this.workers.size(), driver.getClass().getName());
+        logger.debug("Device '{}' {} {} ({} bytes, {}-byte blocks, transport {}, {} serving threads, up to {} "
+                + "requests in flight, driver {})", this.spec.name(), (handle != null) ? "re-attached at"
+                        : "available at", this.path, this.spec.size(), this.spec.logicalBlockSize(), this.transportName,
+                this.workers.size(), this.servingPlan.requestsInFlight(), driver.getClass().getName());
         driver.onDeviceAvailable(info(generation));
     }
 
@@ -296,7 +304,15 @@ public final class BlockDevice implements AutoCloseable {
         return this.statistics.snapshot();
     }
 
-    /** Requests in the driver right now. */
+    /**
+     * How this device is served: its serving threads and how many requests may be in the
+     * driver at once (see {@link ServingDefaults}).
+     */
+    public ServingPlan servingPlan() {
+        return this.servingPlan;
+    }
+
+    /** Requests in the driver right now (for an asynchronous driver: started and not completed). */
     public int activeRequests() {
         return this.statistics.active();
     }
@@ -332,8 +348,7 @@ public final class BlockDevice implements AutoCloseable {
             requireServing("flush");
             if (this.capabilities.contains(Operation.FLUSH)) {
                 int errno = BoundedCall.call(thread("flush"), "The flush of device '" + name() + "'", left(deadline),
-                        () -> this.dispatcher.handle(new Request().set(Operation.FLUSH, 0, 0, null, false)),
-                        (late) -> {
+                        () -> AwaitedRequest.flush().serve(this.dispatcher), (late) -> {
                         });
                 if (errno != 0) {
                     throw new BlockDriverException(errno, "Flush of device '" + name() + "' failed");
@@ -394,7 +409,8 @@ public final class BlockDevice implements AutoCloseable {
         catch (IOException | RuntimeException ex) {
             this.state = DeviceState.AVAILABLE;
             if (!sameInstance) {
-                terminateQuietly(next, left(deadline));
+                // the timeout may be spent waiting for the old driver: the unused one still gets a moment
+                terminateQuietly(next, Duration.ofMillis(Math.max(1000, left(deadline).toMillis())));
             }
             throw ex;
         }
@@ -525,6 +541,7 @@ public final class BlockDevice implements AutoCloseable {
             this.state = DeviceState.STOPPING;
             String handle = this.transportDevice.detach(left(deadline));
             joinWorkers(left(deadline));
+            awaitAnswered(deadline);
             finishDriver(driver, deadline, "detaching");
             this.state = DeviceState.DETACHED;
             logger.debug("Device '{}' at {} detached and left in place (handle {})", name(), this.path, handle);
@@ -553,6 +570,7 @@ public final class BlockDevice implements AutoCloseable {
             boolean wasFailed = this.state == DeviceState.FAILED;
             this.state = DeviceState.STOPPING;
             closeTransport(left(deadline));
+            awaitAnswered(deadline);
             finishDriver(this.dispatcher.driver(), wasFailed ? -1 : deadline, "stopping");
             this.state = DeviceState.STOPPED;
             logger.debug("Device '{}' at {} stopped", name(), this.path);
@@ -590,6 +608,16 @@ public final class BlockDevice implements AutoCloseable {
             }
         }
         terminateQuietly(driver, Duration.ofMillis(Math.max(1000, left(Math.max(deadline, 0)).toMillis())));
+    }
+
+    /** Waits, until {@code deadline}, for requests an asynchronous driver has not completed yet. */
+    private void awaitAnswered(long deadline) {
+        try {
+            this.dispatcher.awaitAnswered(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Stops within {@link #DEFAULT_TIMEOUT}. */

@@ -25,6 +25,10 @@ final class DriverErrorLog {
 
     private final AtomicBoolean underfilledLogged = new AtomicBoolean();
 
+    private final AtomicBoolean ignoredCompletionLogged = new AtomicBoolean();
+
+    private final AtomicBoolean thrownAfterCompletionLogged = new AtomicBoolean();
+
     DriverErrorLog(String device) {
         this.device = device;
     }
@@ -53,6 +57,24 @@ final class DriverErrorLog {
                     + "the buffer unfilled; such reads fail with EIO (the buffer would hand the client stale data). "
                     + "A driver must fill the buffer from its position to its limit (logged once)", this.device,
                     length, offset, unfilled);
+        }
+    }
+
+    /** A completion called when its request was answered already: logged once per device. */
+    void ignoredCompletion() {
+        if (!this.ignoredCompletionLogged.getAndSet(true)) {
+            logger.error("Device '{}': the driver called a completion whose request was already answered (a second "
+                    + "call, or a call after an exception failed the request); it was ignored. A driver must call "
+                    + "each completion exactly once and not keep it afterwards (logged once)", this.device,
+                    new IllegalStateException("completion called again"));
+        }
+    }
+
+    /** An asynchronous method threw after completing its request: logged once per device. */
+    void thrownAfterCompletion(Throwable failure) {
+        if (!this.thrownAfterCompletionLogged.getAndSet(true)) {
+            logger.warn("Device '{}': a driver method threw after it had completed its request; the request keeps "
+                    + "its answer (logged once)", this.device, failure);
         }
     }
 }

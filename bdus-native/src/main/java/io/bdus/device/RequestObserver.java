@@ -3,8 +3,9 @@ package io.bdus.device;
 import io.bdus.driver.Operation;
 
 /**
- * Sees every completed request of a device, on the serving thread; for metrics. Must be
- * fast, must not allocate, must not throw.
+ * Sees every completed request of a device, on the thread that answers it (a serving
+ * thread, or the thread on which an asynchronous driver completed it); for metrics. Must be
+ * fast, must not allocate, must not throw, and may be called from several threads at once.
  */
 @FunctionalInterface
 public interface RequestObserver {

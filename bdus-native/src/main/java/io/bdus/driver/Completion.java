@@ -2,12 +2,13 @@ package io.bdus.driver;
 
 /**
  * Reports the outcome of one request of an {@link AsyncBlockDriver}. Call exactly one of its
- * methods, once, from any thread; later calls are ignored. Until then the request's payload
- * buffer belongs to the driver; afterwards the runtime reuses it at once, so the driver must
- * neither read nor write it again.
+ * methods, once, from any thread; later calls are ignored (and logged once). Until then the
+ * request's payload buffer belongs to the driver; afterwards the runtime reuses it at once, so
+ * the driver must neither read nor write it again.
  *
- * <p>Implementations are pooled by the runtime and reused for later requests: never keep a
- * completion after calling it.
+ * <p>Implementations are pooled by the runtime and reused for later requests (nothing is
+ * allocated per request): never keep a completion after calling it. A call that comes after
+ * the completion was handed out again would answer the later request.
  */
 public interface Completion {
 

@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 
 /**
  * The libc calls the transports and drivers make, bound by JNA direct mapping (the cheapest
@@ -31,6 +32,16 @@ public final class LibC {
     public static native long pread(int fd, Pointer buffer, long count, long offset) throws LastErrorException;
 
     public static native long pwrite(int fd, Pointer buffer, long count, long offset) throws LastErrorException;
+
+    /**
+     * {@code pread} into {@code buffer} from its position. JNA passes a direct buffer's address
+     * plus its position without allocating (checked by a test); a heap buffer's array is pinned
+     * or copied around the call.
+     */
+    public static native long pread(int fd, ByteBuffer buffer, long count, long offset) throws LastErrorException;
+
+    /** {@code pwrite} from {@code buffer}'s position, passed like {@link #pread(int, ByteBuffer, long, long)}. */
+    public static native long pwrite(int fd, ByteBuffer buffer, long count, long offset) throws LastErrorException;
 
     /** {@code arg} is a pointer, or an integer passed as {@code new Pointer(value)}. */
     public static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;

@@ -5,9 +5,10 @@ package io.bdus.transport;
 public interface RequestHandler {
 
     /**
-     * Serves {@code request} and returns 0 on success or the errno the client must see
-     * (already mapped for clients: EIO, ENOSPC, ENOLINK, ETIMEDOUT, or EOPNOTSUPP).
-     * Never throws.
+     * Serves {@code request}: calls {@link Request#reply} exactly once, with 0 or the errno
+     * the client must see (already mapped for clients: EIO, ENOSPC, ENOLINK, ETIMEDOUT,
+     * EOPNOTSUPP, or an ioctl's errno), before returning or later from any thread. Never
+     * throws.
      */
-    int handle(Request request);
+    void handle(Request request);
 }

@@ -20,9 +20,10 @@ public interface Transport {
 
     /**
      * Creates a device. {@code operations} are the operations the driver supports; the
-     * transport advertises no others.
+     * transport advertises no others. {@code plan} says how many channels the runtime
+     * serves and how many requests it may have in flight.
      */
-    TransportDevice create(DeviceSpec spec, Set<Operation> operations) throws IOException;
+    TransportDevice create(DeviceSpec spec, Set<Operation> operations, ServingPlan plan) throws IOException;
 
     /**
      * Becomes the driver of a device an earlier driver detached (or left by crashing, for a
@@ -31,7 +32,8 @@ public interface Transport {
      * @param handle what {@link TransportDevice#detach()} returned
      * @throws IOException if the device is gone, or this transport cannot attach
      */
-    default TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations) throws IOException {
+    default TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations, ServingPlan plan)
+            throws IOException {
         throw new IOException("The " + name() + " transport cannot attach to an existing device");
     }
 }

@@ -7,6 +7,10 @@ import java.time.Duration;
  * A block device a transport created, from the runtime's side. The runtime opens
  * {@link #channelCount()} channels, serves each on its own thread, then calls
  * {@link #activate} to make the block device appear, and {@link #close} to tear it down.
+ *
+ * <p>Requests may be answered after their channel moved on, from other threads (see
+ * {@link Request}): teardown releases the memory of a request only once it was answered, or
+ * logs loudly that it keeps it because a driver never answered.
  */
 public interface TransportDevice extends AutoCloseable {
 
@@ -54,7 +58,8 @@ public interface TransportDevice extends AutoCloseable {
 
     /**
      * Like {@link #detach()}, waiting at most {@code timeout} for serving threads to leave the
-     * driver; resources they might still touch are released only once they have.
+     * driver and for requests in flight to be answered; resources they might still touch are
+     * released only once they have.
      */
     default String detach(Duration timeout) {
         return detach();
@@ -69,8 +74,9 @@ public interface TransportDevice extends AutoCloseable {
 
     /**
      * Like {@link #close()}, returning within about {@code timeout} even if a driver call
-     * never returns: resources a serving thread might still touch (buffers, descriptors)
-     * are then released only once it has left the driver.
+     * never returns or a request is never answered: resources a serving thread or a driver
+     * might still touch (buffers, descriptors) are then released only once it has left the
+     * driver and every request was answered.
      */
     default void close(Duration timeout) {
         close();

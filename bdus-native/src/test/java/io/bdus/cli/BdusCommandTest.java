@@ -22,8 +22,8 @@ class BdusCommandTest {
     @Test
     void usageErrorsExitWithTwoInTwoLines() {
         assertThat(run("serve", "--size", "lots", "--state-dir", "/nonexistent")).isEqualTo(2);
-        assertThat(this.err.toString()).isEqualTo("bdus serve: Invalid value for option '--size': 'lots' is not a size: "
-                + "use " + ByteSize.UNITS_HELP + "\nTry 'bdus serve --help'.\n");
+        assertThat(this.err.toString()).isEqualTo("bdus serve: Invalid value for option '--size': 'lots' is not a "
+                + "size: use " + ByteSize.UNITS_HELP + "\nTry 'bdus serve --help'.\n");
     }
 
     @Test
@@ -31,6 +31,20 @@ class BdusCommandTest {
         assertThat(run("serve", "--workers", "300", "--state-dir", "/nonexistent")).isEqualTo(2);
         assertThat(this.err.toString()).startsWith("bdus serve: Invalid value for option '--workers': 300 (allowed: 1 "
                 + "to 256)");
+    }
+
+    @Test
+    void theLatencyDriverOptionsGoTogether() {
+        assertThat(run("serve", "--async", "--state-dir", "/nonexistent")).isEqualTo(2);
+        assertThat(this.err.toString()).startsWith("bdus serve: --async needs --latency");
+        this.err.getBuffer().setLength(0);
+        assertThat(run("serve", "--latency", "1ms", "--file", "/nonexistent/disk.img", "--state-dir", "/nonexistent"))
+            .isEqualTo(2);
+        assertThat(this.err.toString()).startsWith("bdus serve: --latency serves a RAM disk");
+        this.err.getBuffer().setLength(0);
+        assertThat(run("serve", "--latency", "soon", "--state-dir", "/nonexistent")).isEqualTo(2);
+        assertThat(this.err.toString()).startsWith("bdus serve: Invalid value for option '--latency': 'soon' is not a "
+                + "latency");
     }
 
     @Test

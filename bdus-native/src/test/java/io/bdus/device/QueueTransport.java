@@ -4,6 +4,7 @@ import io.bdus.driver.Operation;
 import io.bdus.transport.Request;
 import io.bdus.transport.RequestChannel;
 import io.bdus.transport.RequestHandler;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.Transport;
 import io.bdus.transport.TransportDevice;
 import java.nio.ByteBuffer;
@@ -30,6 +31,8 @@ final class QueueTransport implements Transport {
 
     volatile boolean closed;
 
+    volatile ServingPlan plan;
+
     QueueTransport(int channels) {
         this.channels = channels;
     }
@@ -45,8 +48,9 @@ final class QueueTransport implements Transport {
     }
 
     @Override
-    public TransportDevice create(DeviceSpec spec, Set<Operation> operations) {
+    public TransportDevice create(DeviceSpec spec, Set<Operation> operations, ServingPlan plan) {
         this.advertised = operations;
+        this.plan = plan;
         return new Device();
     }
 
@@ -74,13 +78,35 @@ final class QueueTransport implements Transport {
         }
     }
 
+    /** A request answered now or later, like a transport's; its client waits on {@code result}. */
+    static final class QueuedRequest extends Request {
+
+        private final CompletableFuture<Integer> result;
+
+        QueuedRequest(CompletableFuture<Integer> result) {
+            this.result = result;
+        }
+
+        void serve(RequestHandler handler) {
+            if (handTo(handler)) {
+                this.result.complete(errno());
+            }
+        }
+
+        @Override
+        protected void sendLater(int errno) {
+            this.result.complete(errno);
+        }
+    }
+
     private final class Device implements TransportDevice {
 
         private String path;
 
         @Override
         public int channelCount() {
-            return QueueTransport.this.channels;
+            return (QueueTransport.this.channels > 0) ? QueueTransport.this.channels
+                    : QueueTransport.this.plan.channels();
         }
 
         @Override
@@ -88,7 +114,6 @@ final class QueueTransport implements Transport {
             return new RequestChannel() {
                 @Override
                 public void serve(RequestHandler handler) {
-                    Request request = new Request();
                     while (true) {
                         Submission s;
                         try {
@@ -101,8 +126,9 @@ final class QueueTransport implements Transport {
                             QueueTransport.this.queue.add(POISON);
                             return;
                         }
+                        QueuedRequest request = new QueuedRequest(s.result());
                         request.set(s.operation(), s.offset(), s.length(), s.payload(), false);
-                        s.result().complete(handler.handle(request));
+                        request.serve(handler);
                     }
                 }
 

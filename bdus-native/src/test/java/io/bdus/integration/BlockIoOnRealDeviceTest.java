@@ -30,7 +30,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Block I/O from clients in this JVM and from host tools on a real /dev/loopN. */
@@ -48,9 +49,10 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         }
     }
 
-    @Test
-    void patternedWritesReadBackAcrossBufferAndChunkBoundaries() throws Exception {
-        this.device = HostDevices.start(DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(),
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void patternedWritesReadBackAcrossBufferAndChunkBoundaries(DriverStyle style) throws Exception {
+        this.device = HostDevices.start(style, DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(),
                 HostDevices.storage("pattern", SIZE));
         assertThat(this.device.path()).matches("/dev/(loop|bdus-)\\d+");
         // Sizes straddle the RAM disk's 64 KiB chunks and the 128 KiB request limit.
@@ -79,9 +81,10 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         assertThat(this.device.stats().totalErrors()).isZero();
     }
 
-    @Test
-    void singleSectorsAtOddOffsetsReadBack(@TempDir Path dir) throws Exception {
-        this.device = HostDevices.start(DeviceSpec.builder("sectors", SIZE).build(),
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void singleSectorsAtOddOffsetsReadBack(DriverStyle style, @TempDir Path dir) throws Exception {
+        this.device = HostDevices.start(style, DeviceSpec.builder("sectors", SIZE).build(),
                 HostDevices.storage("sectors", SIZE));
         byte[] data = new byte[3 * 512];
         new Random(7).nextBytes(data);
@@ -93,9 +96,10 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         assertThat(Files.readAllBytes(out)).isEqualTo(data);
     }
 
-    @Test
-    void concurrentClientsEachSeeTheirOwnData() throws Exception {
-        this.device = HostDevices.start(DeviceSpec.builder("concurrent", SIZE).maxConcurrentRequests(4).build(),
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void concurrentClientsEachSeeTheirOwnData(DriverStyle style) throws Exception {
+        this.device = HostDevices.start(style, DeviceSpec.builder("concurrent", SIZE).maxConcurrentRequests(4).build(),
                 HostDevices.storage("concurrent", SIZE));
         int clients = 6;
         long region = SIZE / clients / ALIGNMENT * ALIGNMENT;
@@ -127,10 +131,11 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         }
     }
 
-    @Test
-    void discardAndZeroRangeReachTheDriverAndReadBackAsZeroes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void discardAndZeroRangeReachTheDriverAndReadBackAsZeroes(DriverStyle style) throws Exception {
         BlockDriver storage = HostDevices.storage("discard", SIZE);
-        this.device = HostDevices.start(DeviceSpec.builder("discard", SIZE).build(), storage);
+        this.device = HostDevices.start(style, DeviceSpec.builder("discard", SIZE).build(), storage);
         String path = this.device.path();
         Shell.ok("dd", "if=/dev/urandom", "of=" + path, "bs=1M", "count=8", "oflag=direct", "status=none");
         long allocated = allocatedBytes(storage);
@@ -162,8 +167,9 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         }
     }
 
-    @Test
-    void driverErrorsFailOnlyThatRequestAndTheDeviceKeepsServing() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void driverErrorsFailOnlyThatRequestAndTheDeviceKeepsServing(DriverStyle style) throws Exception {
         long poisoned = 1 << 20;
         RamDiskDriver failing = new RamDiskDriver(SIZE) {
             @Override
@@ -182,7 +188,7 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
                 super.write(buffer, offset);
             }
         };
-        this.device = HostDevices.start(DeviceSpec.builder("failing", SIZE).build(), failing);
+        this.device = HostDevices.start(style, DeviceSpec.builder("failing", SIZE).build(), failing);
         String path = this.device.path();
         Shell.Result bad = Shell.run("dd", "if=" + path, "of=/dev/null", "bs=4096", "count=1",
                 "skip=" + (poisoned / 4096), "iflag=direct", "status=none");
@@ -199,8 +205,9 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
         assertThat(this.device.stats().of(Operation.WRITE).errors()).isPositive();
     }
 
-    @Test
-    void aReadTheDriverLeavesUnfilledFailsInsteadOfShowingStaleBytes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void aReadTheDriverLeavesUnfilledFailsInsteadOfShowingStaleBytes(DriverStyle style) throws Exception {
         long secret = 1 << 20;
         long lazy = 2 << 20;
         BlockDriver driver = new BlockDriver() {
@@ -216,7 +223,8 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
                 }
             }
         };
-        this.device = HostDevices.start(DeviceSpec.builder("lazy", SIZE).maxConcurrentRequests(1).build(), driver);
+        this.device = HostDevices.start(style, DeviceSpec.builder("lazy", SIZE).maxConcurrentRequests(1).build(),
+                driver);
         try (FileChannel channel = openDirect(this.device.path())) {
             assertThat(readBack(channel, secret, 4096)).containsOnly((byte) 0xA5);
             ByteBuffer stale = aligned(4096);

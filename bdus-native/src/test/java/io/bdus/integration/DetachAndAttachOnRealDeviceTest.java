@@ -15,12 +15,16 @@ import io.bdus.device.DeviceStartException;
 import io.bdus.device.DeviceState;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.transport.DeviceGoneException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A recoverable device outlives its driver: detached, it keeps the block device and holds
@@ -31,11 +35,12 @@ class DetachAndAttachOnRealDeviceTest extends RealDeviceTest {
 
     private static final long SIZE = 32L << 20;
 
-    @Test
-    void recoverableDeviceKeepsItsDataAndClientsAcrossDriversOrRefusesToDetach() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void recoverableDeviceKeepsItsDataAndClientsAcrossDriversOrRefusesToDetach(DriverStyle style) throws Exception {
         RamDiskDriver ram = new RamDiskDriver(SIZE);
         DeviceSpec spec = DeviceSpec.builder("keep", SIZE).recoverable(true).build();
-        BlockDevice first = HostDevices.start(spec, ram);
+        BlockDevice first = HostDevices.start(style, spec, ram);
         byte[] before = random(1, 65536);
         byte[] during = random(2, 8192);
         try (FileChannel channel = openDirect(first.path())) {
@@ -65,7 +70,8 @@ class DetachAndAttachOnRealDeviceTest extends RealDeviceTest {
             Thread.sleep(500);
             assertThat(parked).isNotDone();
 
-            BlockDevice second = BlockDevice.attach(handle, spec, ram, HostDevices.transport(), HostDevices.TIMEOUT);
+            BlockDevice second = BlockDevice.attach(handle, spec, style.serve(ram), HostDevices.transport(),
+                    HostDevices.TIMEOUT);
             try {
                 assertThat(second.path()).isEqualTo(path);
                 assertThat(second.generation()).isEqualTo(1);
@@ -116,6 +122,73 @@ class DetachAndAttachOnRealDeviceTest extends RealDeviceTest {
         }
         finally {
             second.stop(HostDevices.TIMEOUT);
+        }
+    }
+
+    /**
+     * Detaching waits for a request an asynchronous driver still holds (its answer reaches the
+     * client, or the request goes to the next driver); the mapping is released only after.
+     */
+    @Test
+    void detachWaitsForARequestAnAsynchronousDriverStillHolds() throws Exception {
+        long held = 2L << 20;
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RamDiskDriver ram = new RamDiskDriver(SIZE) {
+            @Override
+            public void write(ByteBuffer buffer, long offset) {
+                if (offset == held) {
+                    entered.countDown();
+                    try {
+                        release.await();
+                    }
+                    catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.write(buffer, offset);
+            }
+        };
+        DeviceSpec spec = DeviceSpec.builder("hold", SIZE).recoverable(true).build();
+        BlockDevice first = HostDevices.start(DriverStyle.ASYNC, spec, ram);
+        boolean keepable = first.canDetach();
+        if (!keepable) {
+            first.stop(HostDevices.TIMEOUT);
+            System.out.println("SKIPPED detach with a request in flight on " + first.transportName()
+                    + ": it cannot keep a device (the kbdus VM suite runs it)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(keepable, "the transport cannot keep a device");
+        byte[] data = random(4, 8192);
+        try (FileChannel channel = openDirect(first.path())) {
+            CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+                try {
+                    writeFully(channel, aligned(data.length).put(data).flip(), held);
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            assertThat(entered.await(60, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<String> detach = CompletableFuture.supplyAsync(() -> first.detach(HostDevices.TIMEOUT));
+            Thread.sleep(500);
+            assertThat(detach).as("waits for the request the driver holds").isNotDone();
+            release.countDown();
+            String handle = detach.get(60, TimeUnit.SECONDS);
+            assertThat(first.state()).isEqualTo(DeviceState.DETACHED);
+
+            BlockDevice second = BlockDevice.attach(handle, spec, DriverStyle.ASYNC.serve(ram),
+                    HostDevices.transport(), HostDevices.TIMEOUT);
+            try {
+                write.get(60, TimeUnit.SECONDS);
+                assertThat(readBack(channel, held, data.length)).isEqualTo(data);
+            }
+            finally {
+                second.stop(HostDevices.TIMEOUT);
+            }
+        }
+        finally {
+            release.countDown();
+            first.stop(HostDevices.TIMEOUT);
         }
     }
 }

@@ -9,32 +9,37 @@ import io.bdus.testing.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** mkfs.ext4, mount, files written, unmounted, remounted and checksummed on a real device. */
 class FileSystemOnRealDeviceTest extends RealDeviceTest {
 
     private static final long SIZE = 128L << 20;
 
-    @Test
-    void ext4OnRamDiskKeepsFilesAcrossRemount(@TempDir Path mnt) throws Exception {
-        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-ram", SIZE).build(),
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void ext4OnRamDiskKeepsFilesAcrossRemount(DriverStyle style, @TempDir Path mnt) throws Exception {
+        try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fs-ram", SIZE).build(),
                 HostDevices.storage("fs-ram", SIZE))) {
             checksumAcrossRemount(device, mnt, null);
         }
     }
 
-    @Test
-    void ext4OnPassthroughFileSurvivesANewDeviceOverTheSameFile(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void ext4OnPassthroughFileSurvivesANewDeviceOverTheSameFile(DriverStyle style, @TempDir Path dir) throws Exception {
         Supplier<BlockDriver> image = HostDevices.persistentStorage(dir, "disk");
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         String sums;
-        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-file", SIZE).build(), image.get())) {
+        try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fs-file", SIZE).build(),
+                image.get())) {
             sums = checksumAcrossRemount(device, mnt, null);
         }
         // A new device over the same backing file shows the same files.
-        try (BlockDevice device = HostDevices.start(DeviceSpec.builder("fs-file2", SIZE).build(), image.get())) {
+        try (BlockDevice device = HostDevices.start(style, DeviceSpec.builder("fs-file2", SIZE).build(),
+                image.get())) {
             Shell.ok("mount", device.path(), mnt.toString());
             try {
                 assertThat(Shell.ok("sh", "-c", "cd " + mnt + "/data && sha256sum *")).isEqualTo(sums);

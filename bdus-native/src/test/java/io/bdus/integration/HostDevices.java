@@ -118,6 +118,11 @@ final class HostDevices {
         return BlockDevice.start(spec, driver, transport(), TIMEOUT);
     }
 
+    /** Starts a device served by {@code driver} in {@code style}. */
+    static BlockDevice start(DriverStyle style, DeviceSpec spec, BlockDriver driver) throws IOException {
+        return start(spec, style.serve(driver));
+    }
+
     /** Asserts that no mount, loop device or kbdus device of this run survives. */
     static void assertNothingLeft() throws Exception {
         if (transport() instanceof KbdusTransport) {

@@ -2,8 +2,12 @@ package io.bdus.integration;
 
 import static io.bdus.integration.DirectIo.aligned;
 import static io.bdus.integration.DirectIo.openDirect;
+import static io.bdus.integration.DirectIo.random;
+import static io.bdus.integration.DirectIo.readBack;
 import static io.bdus.integration.DirectIo.readFully;
+import static io.bdus.integration.DirectIo.writeFully;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
 
 import io.bdus.device.BlockDevice;
 import io.bdus.device.DeviceSpec;
@@ -18,7 +22,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A driver call that does not return cannot wedge the device or the process: stopping the
@@ -32,8 +37,9 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
 
     private static final long STUCK = 4L << 20;
 
-    @Test
-    void stopReturnsWhileADriverCallHangsAndItsBufferStaysValid() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void stopReturnsWhileADriverCallHangsAndItsBufferStaysValid(DriverStyle style) throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch returned = new CountDownLatch(1);
@@ -58,7 +64,7 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
                 return Concurrency.PARALLEL;
             }
         };
-        BlockDevice device = HostDevices.start(DeviceSpec.builder("hung", SIZE).build(), hanging);
+        BlockDevice device = HostDevices.start(style, DeviceSpec.builder("hung", SIZE).build(), hanging);
         String path = device.path();
         CompletableFuture<Void> client;
         try (FileChannel channel = openDirect(path)) {
@@ -82,8 +88,9 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
         awaitGone(path);
     }
 
-    @Test
-    void aRequestThatStaysInTheDriverTooLongFailsWithEtimedout() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void aRequestThatStaysInTheDriverTooLongFailsWithEtimedout(DriverStyle style) throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         RamDiskDriver hanging = new RamDiskDriver(SIZE) {
@@ -102,7 +109,8 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
             }
         };
         DeviceSpec spec = DeviceSpec.builder("slow", SIZE).requestTimeout(Duration.ofSeconds(1)).build();
-        try (BlockDevice device = HostDevices.start(spec, hanging); FileChannel channel = openDirect(device.path())) {
+        try (BlockDevice device = HostDevices.start(style, spec, hanging);
+                FileChannel channel = openDirect(device.path())) {
             CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
                 try {
                     readFully(channel, aligned(4096), STUCK);
@@ -115,14 +123,98 @@ class HungDriverOnRealDeviceTest extends RealDeviceTest {
             assertThat(client).failsWithin(60, TimeUnit.SECONDS)
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withMessageContaining("Connection timed out");
-            // the device goes on serving other requests meanwhile
+            // the device goes on serving other requests meanwhile, and a replacement gives up in time
             readFully(channel, aligned(4096), 0);
+            long start = System.nanoTime();
+            assertThatIOException()
+                .isThrownBy(() -> device.replaceDriver(style.serve(new RamDiskDriver(SIZE)), Duration.ofMillis(500)))
+                .withMessageContaining("did not drain");
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(10);
+            assertThat(device.oldestRequest()).hasValueSatisfying(request -> assertThat(request.offset())
+                .isLessThanOrEqualTo(STUCK));
             release.countDown();
             readFully(channel, aligned(4096), STUCK);
             assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
         }
         finally {
             release.countDown();
+        }
+    }
+
+    /**
+     * A driver that answers after the request timed out scribbles over its payload buffer
+     * first: the client already had ETIMEDOUT, the answer is dropped, and no later request
+     * sees the scribble (the buffer was not reused while the driver still held it).
+     */
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void aLateAnswerAfterATimeoutDoesNotCorruptLaterRequests(DriverStyle style) throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch scribbled = new CountDownLatch(1);
+        RamDiskDriver late = new RamDiskDriver(SIZE) {
+            @Override
+            public void read(ByteBuffer buffer, long offset) {
+                if (offset <= STUCK && STUCK < offset + buffer.remaining()) {
+                    entered.countDown();
+                    awaitQuietly(release);
+                    while (buffer.hasRemaining()) {
+                        buffer.put((byte) 0xEE);
+                    }
+                    scribbled.countDown();
+                    return;
+                }
+                super.read(buffer, offset);
+            }
+
+            @Override
+            public Concurrency concurrency() {
+                return Concurrency.PARALLEL;
+            }
+        };
+        DeviceSpec spec = DeviceSpec.builder("late", SIZE).requestTimeout(Duration.ofSeconds(1)).build();
+        long region = 8L << 20;
+        byte[] pattern = random(11, 1 << 20);
+        try (BlockDevice device = HostDevices.start(style, spec, late);
+                FileChannel channel = openDirect(device.path())) {
+            writeFully(channel, aligned(pattern.length).put(pattern).flip(), region);
+            CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
+                try {
+                    readFully(channel, aligned(4096), STUCK);
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            assertThat(entered.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(client).failsWithin(60, TimeUnit.SECONDS)
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withMessageContaining("Connection timed out");
+            assertRegionReadsBack(channel, region, pattern);
+
+            release.countDown();
+            assertThat(scribbled.await(30, TimeUnit.SECONDS)).isTrue();
+            for (int round = 0; round < 4; round++) {
+                assertRegionReadsBack(channel, region, pattern);
+            }
+            byte[] next = random(12, 1 << 20);
+            writeFully(channel, aligned(next.length).put(next).flip(), region);
+            assertRegionReadsBack(channel, region, next);
+            assertThat(device.state()).isEqualTo(DeviceState.AVAILABLE);
+            assertThat(device.activeRequests()).isZero();
+        }
+        finally {
+            release.countDown();
+        }
+    }
+
+    /** Reads {@code expected.length} bytes at {@code offset} in 16 KiB requests and compares them. */
+    private static void assertRegionReadsBack(FileChannel channel, long offset, byte[] expected) throws Exception {
+        int chunk = 16 * 1024;
+        for (int at = 0; at < expected.length; at += chunk) {
+            byte[] actual = readBack(channel, offset + at, chunk);
+            assertThat(actual).as("16 KiB at offset %d", offset + at)
+                .isEqualTo(java.util.Arrays.copyOfRange(expected, at, at + chunk));
         }
     }
 

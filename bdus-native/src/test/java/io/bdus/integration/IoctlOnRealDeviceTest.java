@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
@@ -48,8 +49,9 @@ class IoctlOnRealDeviceTest extends RealDeviceTest {
         }
     }
 
-    @Test
-    void ioctlsCarryTheCallersModeAndReadOnlyCallersCannotSendInput() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DriverStyle.class)
+    void ioctlsCarryTheCallersModeAndReadOnlyCallersCannotSendInput(DriverStyle style) throws Exception {
         RamDiskDriver driver = new RamDiskDriver(SIZE) {
             @Override
             public int ioctl(int command, ByteBuffer argument, boolean callerMayWrite) {
@@ -66,7 +68,8 @@ class IoctlOnRealDeviceTest extends RealDeviceTest {
                 return 0;
             }
         };
-        this.device = HostDevices.start(DeviceSpec.builder("ioctl", SIZE).maxConcurrentRequests(1).build(), driver);
+        this.device = HostDevices.start(style, DeviceSpec.builder("ioctl", SIZE).maxConcurrentRequests(1).build(),
+                driver);
         String path = this.device.path();
         try (Memory argument = new Memory(16)) {
             int readOnly = LibC.open(path, LibC.Flags.O_RDONLY | LibC.Flags.O_CLOEXEC, 0);

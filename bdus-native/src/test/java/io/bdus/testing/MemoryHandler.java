@@ -53,7 +53,11 @@ public final class MemoryHandler implements RequestHandler {
     }
 
     @Override
-    public int handle(Request request) {
+    public void handle(Request request) {
+        request.reply(serve(request));
+    }
+
+    private int serve(Request request) {
         this.onRequest.run();
         this.counts.get(request.operation()).incrementAndGet();
         this.bytes.get(request.operation()).addAndGet(request.length());

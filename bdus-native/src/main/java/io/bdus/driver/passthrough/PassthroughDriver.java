@@ -1,9 +1,6 @@
 package io.bdus.driver.passthrough;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import io.bdus.driver.BlockDriver;
 import io.bdus.driver.BlockDriverException;
 import io.bdus.driver.Concurrency;
@@ -23,6 +20,13 @@ import org.slf4j.LoggerFactory;
  * file system allows (so data is not cached twice), otherwise buffered with
  * {@code fdatasync} on flush. Discard punches holes and write-zeroes zeroes ranges with
  * {@code fallocate}. A regular file is created or extended to the device size.
+ *
+ * <p>Reads and writes go straight between the file and the request's payload buffer when it
+ * is direct and, for O_DIRECT, page-aligned with a length in whole sectors (both transports
+ * hand out such buffers); anything else goes through a per-thread aligned bounce buffer.
+ * Nothing is allocated per request: the buffer is passed to {@code pread}/{@code pwrite} as
+ * it is (JNA takes a direct buffer's address without allocating) and alignment is read with
+ * {@link ByteBuffer#alignmentOffset}.
  */
 public class PassthroughDriver implements BlockDriver {
 
@@ -33,7 +37,11 @@ public class PassthroughDriver implements BlockDriver {
 
     private final Path path;
 
-    private final ThreadLocal<Memory> bounce = new ThreadLocal<>();
+    private static final int SECTOR = 512;
+
+    private static final byte[] ZEROES = new byte[ALIGNMENT];
+
+    private final ThreadLocal<ByteBuffer> bounce = new ThreadLocal<>();
 
     private volatile int fd = -1;
 
@@ -99,27 +107,26 @@ public class PassthroughDriver implements BlockDriver {
     @Override
     public void read(ByteBuffer buffer, long offset) throws IOException {
         int length = buffer.remaining();
-        Pointer target = alignedAddress(buffer);
-        Pointer io = (target != null) ? target : bounce(length);
-        transfer(false, io, length, offset);
-        if (target == null) {
-            buffer.put(io.getByteBuffer(0, length));
+        if (usableAsIs(buffer, length)) {
+            transfer(false, buffer, length, offset);
+            return;
         }
-        else {
-            buffer.position(buffer.limit());
-        }
+        ByteBuffer bounce = bounce(length);
+        transfer(false, bounce, length, offset);
+        buffer.put(buffer.position(), bounce, 0, length);
+        buffer.position(buffer.limit());
     }
 
     @Override
     public void write(ByteBuffer buffer, long offset) throws IOException {
         int length = buffer.remaining();
-        Pointer source = alignedAddress(buffer);
-        Pointer io = source;
-        if (io == null) {
-            io = bounce(length);
-            io.getByteBuffer(0, length).put(buffer.duplicate());
+        if (usableAsIs(buffer, length)) {
+            transfer(true, buffer, length, offset);
+            return;
         }
-        transfer(true, io, length, offset);
+        ByteBuffer bounce = bounce(length);
+        bounce.put(0, buffer, buffer.position(), length);
+        transfer(true, bounce, length, offset);
         buffer.position(buffer.limit());
     }
 
@@ -169,10 +176,12 @@ public class PassthroughDriver implements BlockDriver {
 
     private void writeZeroBytes(long offset, long length) throws IOException {
         int chunk = (int) Math.min(length, this.bounceSize);
-        Memory zeroes = bounce(chunk);
-        zeroes.clear(chunk);
+        ByteBuffer zeroes = bounce(chunk);
+        fillZeroes(zeroes, 0, chunk);
         for (long done = 0; done < length; done += chunk) {
-            transfer(true, zeroes, (int) Math.min(chunk, length - done), offset + done);
+            int size = (int) Math.min(chunk, length - done);
+            zeroes.clear().limit(size);
+            transfer(true, zeroes, size, offset + done);
         }
     }
 
@@ -194,13 +203,20 @@ public class PassthroughDriver implements BlockDriver {
         }
     }
 
-    private void transfer(boolean write, Pointer memory, int length, long offset) throws IOException {
+    /**
+     * Reads or writes {@code length} bytes between the file at {@code offset} and
+     * {@code buffer} from its position, which ends at the end of what was moved. A read
+     * past the end of the file reads zeroes.
+     */
+    private void transfer(boolean write, ByteBuffer buffer, int length, long offset) throws IOException {
+        int start = buffer.position();
         int done = 0;
         while (done < length) {
+            buffer.position(start + done);
             long n;
             try {
-                n = write ? LibC.pwrite(this.fd, memory.share(done), length - done, offset + done)
-                        : LibC.pread(this.fd, memory.share(done), length - done, offset + done);
+                n = write ? LibC.pwrite(this.fd, buffer, length - done, offset + done)
+                        : LibC.pread(this.fd, buffer, length - done, offset + done);
             }
             catch (LastErrorException ex) {
                 if (ex.getErrorCode() == Errno.EINTR) {
@@ -212,32 +228,37 @@ public class PassthroughDriver implements BlockDriver {
                 if (write) {
                     throw new BlockDriverException(Errno.ENOSPC, "No space left writing " + this.path);
                 }
-                memory.share(done).setMemory(0, length - done, (byte) 0);
-                return;
+                fillZeroes(buffer, start + done, length - done);
+                break;
             }
             done += (int) n;
         }
+        buffer.position(start + length);
     }
 
-    /** The buffer's native address when it can be used for I/O directly, else null. */
-    private Pointer alignedAddress(ByteBuffer buffer) {
+    private static void fillZeroes(ByteBuffer buffer, int from, int length) {
+        for (int at = from, end = from + length; at < end; at += ZEROES.length) {
+            buffer.put(at, ZEROES, 0, Math.min(ZEROES.length, end - at));
+        }
+    }
+
+    /** Whether {@code buffer} can be handed to the system call as it is. */
+    private boolean usableAsIs(ByteBuffer buffer, int length) {
         if (!buffer.isDirect()) {
-            return null;
+            return false;
         }
-        Pointer address = Native.getDirectBufferPointer(buffer).share(buffer.position());
-        if (this.direct && (Pointer.nativeValue(address) % ALIGNMENT != 0 || buffer.remaining() % 512 != 0)) {
-            return null;
-        }
-        return address;
+        return !this.direct || (buffer.alignmentOffset(buffer.position(), ALIGNMENT) == 0 && length % SECTOR == 0);
     }
 
-    private Memory bounce(int length) {
-        Memory memory = this.bounce.get();
-        if (memory == null || memory.size() < length) {
-            memory = new Memory(Math.max(length, this.bounceSize) + ALIGNMENT).align(ALIGNMENT);
-            this.bounce.set(memory);
+    /** This thread's aligned bounce buffer, position 0 and limit {@code length}. */
+    private ByteBuffer bounce(int length) {
+        ByteBuffer buffer = this.bounce.get();
+        if (buffer == null || buffer.capacity() < length) {
+            int size = Math.max(length, this.bounceSize);
+            buffer = ByteBuffer.allocateDirect(size + ALIGNMENT).alignedSlice(ALIGNMENT);
+            this.bounce.set(buffer);
         }
-        return memory;
+        return buffer.clear().limit(length);
     }
 
     private BlockDriverException failure(String call, LastErrorException ex) {

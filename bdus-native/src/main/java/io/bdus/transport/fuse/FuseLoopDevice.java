@@ -4,8 +4,11 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.bdus.device.DeviceSpec;
+import io.bdus.driver.Errno;
 import io.bdus.linux.LibC;
 import io.bdus.transport.RequestChannel;
+import io.bdus.transport.RequestPool;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One device of the fuse-loop transport: a FUSE mount of one file and a loop device over it. */
+/**
+ * One device of the fuse-loop transport: a FUSE mount of one file and a loop device over it,
+ * served through one cloned {@code /dev/fuse} descriptor per channel and a pool of requests
+ * (one per request that may be in flight) that all channels share.
+ *
+ * <p>Descriptors are closed only once no request read from them can still be answered: an
+ * asynchronous driver may answer after its channel stopped, and the answer is written to the
+ * channel's descriptor (a closed number could meanwhile belong to another file).
+ */
 final class FuseLoopDevice implements TransportDevice {
 
     private static final Logger log = LoggerFactory.getLogger(FuseLoopDevice.class);
@@ -39,6 +50,10 @@ final class FuseLoopDevice implements TransportDevice {
 
     private final int channelCount;
 
+    private final RequestPool<FuseRequest> pool;
+
+    private final FuseOperations operations;
+
     private final List<FuseChannel> channels = new ArrayList<>();
 
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -58,14 +73,21 @@ final class FuseLoopDevice implements TransportDevice {
     private int loopNumber = -1;
 
     FuseLoopDevice(FuseLoopTransport transport, DeviceSpec spec, FuseSession session, Path mountPoint,
-            int sessionFd, String connection, int channelCount) {
+            int sessionFd, String connection, ServingPlan plan) {
         this.transport = transport;
         this.spec = spec;
         this.session = session;
         this.mountPoint = mountPoint;
         this.sessionFd = sessionFd;
         this.connection = connection;
-        this.channelCount = channelCount;
+        this.channelCount = plan.channels();
+        this.operations = new FuseOperations(session);
+        List<FuseRequest> requests = new ArrayList<>();
+        for (int i = 0; i < plan.requestsInFlight(); i++) {
+            requests.add(FuseRequest.forDevFuse(spec.maxRequestSize()));
+        }
+        this.pool = new RequestPool<>(requests);
+        requests.forEach(request -> request.joining(this.pool, this.operations));
     }
 
     Path mountPoint() {
@@ -88,7 +110,7 @@ final class FuseLoopDevice implements TransportDevice {
         }
         FuseChannel channel;
         if (this.channels.isEmpty()) {
-            channel = new FuseChannel(this.session, this.sessionFd, true);
+            channel = new FuseChannel(this.session, this.sessionFd, this.pool, this.operations);
         }
         else {
             int fd;
@@ -106,7 +128,7 @@ final class FuseLoopDevice implements TransportDevice {
                 Loop.closeQuietly(fd);
                 throw new IOException("FUSE_DEV_IOC_CLONE failed: errno " + ex.getErrorCode(), ex);
             }
-            channel = new FuseChannel(this.session, fd, true);
+            channel = new FuseChannel(this.session, fd, this.pool, this.operations);
         }
         this.channels.add(channel);
         return channel;
@@ -208,7 +230,8 @@ final class FuseLoopDevice implements TransportDevice {
 
     /**
      * FUSE itself has no request timeout: a thread of this device answers requests that stay
-     * in the driver longer than the device's request timeout with ETIMEDOUT.
+     * in the driver longer than the device's request timeout with ETIMEDOUT. Such a request
+     * keeps its buffer until the driver answers it after all; that answer is dropped.
      */
     private void startWatchdog() {
         long timeout = this.spec.requestTimeout().toNanos();
@@ -216,31 +239,45 @@ final class FuseLoopDevice implements TransportDevice {
             return;
         }
         long period = Math.max(10, Math.min(1000, this.spec.requestTimeout().toMillis() / 4));
-        List<FuseChannel> watched = List.copyOf(this.channels);
         Thread watchdog = new Thread(() -> {
-            while (!this.closed.get()) {
-                long now = System.nanoTime();
-                for (FuseChannel channel : watched) {
-                    if (channel.expire(now, timeout)) {
-                        this.timedOut.incrementAndGet();
-                        if (this.timeoutLogged.compareAndSet(false, true)) {
-                            log.warn("Device {} ({}): a request stayed in the driver longer than {}; it was failed "
-                                    + "with ETIMEDOUT and the driver's late reply will be dropped (logged once)",
-                                    this.spec.name(), this.path, this.spec.requestTimeout());
-                        }
-                    }
-                }
-                try {
+            try (Memory reply = new Memory(FuseProtocol.OUT_HEADER_SIZE)) {
+                while (!this.closed.get()) {
+                    expireOverdue(reply, System.nanoTime(), timeout);
                     Thread.sleep(period);
                 }
-                catch (InterruptedException ex) {
-                    return;
-                }
+            }
+            catch (InterruptedException ex) {
+                // closing
             }
         }, "bdus-" + this.spec.name() + "-watchdog");
         watchdog.setDaemon(true);
         this.watchdog = watchdog;
         watchdog.start();
+    }
+
+    private void expireOverdue(Memory reply, long now, long timeout) {
+        for (FuseRequest request : this.pool.all()) {
+            long unique = request.expire(now, timeout);
+            if (unique == 0) {
+                continue;
+            }
+            reply.setInt(FuseProtocol.OUT_LEN, FuseProtocol.OUT_HEADER_SIZE);
+            reply.setInt(FuseProtocol.OUT_ERROR, -Errno.ETIMEDOUT);
+            reply.setLong(FuseProtocol.OUT_UNIQUE, unique);
+            try {
+                LibC.write(request.channel().fd(), reply, FuseProtocol.OUT_HEADER_SIZE);
+            }
+            catch (LastErrorException ex) {
+                // ENOENT: interrupted meanwhile; ENODEV: the session ended
+                log.debug("Timeout reply for {} not delivered: errno {}", this.spec.name(), ex.getErrorCode());
+            }
+            this.timedOut.incrementAndGet();
+            if (this.timeoutLogged.compareAndSet(false, true)) {
+                log.warn("Device {} ({}): a request stayed in the driver longer than {}; it was failed with "
+                        + "ETIMEDOUT, and the driver's late answer will be dropped (logged once)", this.spec.name(),
+                        this.path, this.spec.requestTimeout());
+            }
+        }
     }
 
     /** Requests the watchdog failed with ETIMEDOUT. */
@@ -255,9 +292,20 @@ final class FuseLoopDevice implements TransportDevice {
 
     @Override
     public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Detaches the loop device, unmounts the file (which ends the FUSE session: channels
+     * return) and closes the descriptors once every request was answered, waiting up to
+     * {@code timeout} for that; past it they are closed by whoever answers the last request.
+     */
+    @Override
+    public void close(Duration timeout) {
         if (!this.closed.compareAndSet(false, true)) {
             return;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         stopWatchdog();
         this.transport.forget(this);
         closeLoop();
@@ -267,6 +315,8 @@ final class FuseLoopDevice implements TransportDevice {
         catch (LastErrorException ex) {
             log.debug("umount of {} failed: errno {}", this.mountPoint, ex.getErrorCode());
         }
+        // channels waiting for a free request (all in flight) stop too
+        this.pool.close();
         List<FuseChannel> open;
         synchronized (this) {
             open = List.copyOf(this.channels);
@@ -279,9 +329,7 @@ final class FuseLoopDevice implements TransportDevice {
         for (FuseChannel channel : open) {
             channel.close();
         }
-        if (open.isEmpty()) {
-            Loop.closeQuietly(this.sessionFd);
-        }
+        closeDescriptorsWhenAnswered(open, deadline);
         try {
             Files.deleteIfExists(this.mountPoint);
         }
@@ -289,6 +337,30 @@ final class FuseLoopDevice implements TransportDevice {
             log.warn("Cannot delete {}: {}", this.mountPoint, ex.toString());
         }
         log.debug("Device {} ({}) closed", this.spec.name(), this.path == null ? "never activated" : this.path);
+    }
+
+    private void closeDescriptorsWhenAnswered(List<FuseChannel> open, long deadline) {
+        Runnable closeDescriptors = () -> {
+            if (open.isEmpty()) {
+                Loop.closeQuietly(this.sessionFd);
+            }
+            for (FuseChannel channel : open) {
+                Loop.closeQuietly(channel.fd());
+            }
+        };
+        boolean answered = false;
+        try {
+            answered = this.pool.awaitAllReturned(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        if (!answered) {
+            log.error("Device {} ({}): {} request(s) still not answered by the driver; the FUSE descriptors stay open "
+                    + "until they are (a request never answered keeps them forever)", this.spec.name(), this.path,
+                    this.pool.outstanding());
+        }
+        this.pool.whenAllReturned(closeDescriptors);
     }
 
     /** Before channels may release their descriptors, which the watchdog writes to. */

@@ -5,6 +5,7 @@ import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
 import io.bdus.linux.LibC;
 import io.bdus.linux.Owner;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.Transport;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
@@ -37,9 +38,6 @@ public final class FuseLoopTransport implements Transport {
     public static final String NAME = "fuse-loop";
 
     public static final Path DEFAULT_STATE_DIRECTORY = Path.of("/run/bdus/fuse-loop");
-
-    /** More channels than this rarely help: the kernel side is the bottleneck (see the tests). */
-    public static final int MAX_CHANNELS = 8;
 
     private static final Logger log = LoggerFactory.getLogger(FuseLoopTransport.class);
 
@@ -131,11 +129,12 @@ public final class FuseLoopTransport implements Transport {
     }
 
     @Override
-    public TransportDevice create(DeviceSpec spec, Set<Operation> operations) throws IOException {
+    public TransportDevice create(DeviceSpec spec, Set<Operation> operations, ServingPlan plan) throws IOException {
         start();
         createPrivateDirectory();
         Path mountPoint = this.stateDirectory.resolve("bdus-" + this.ownerPid + "-" + spec.name());
-        Files.createFile(mountPoint, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(mountPoint,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         int fd = -1;
         boolean mounted = false;
         try {
@@ -147,11 +146,10 @@ public final class FuseLoopTransport implements Transport {
             LibC.mount("bdus-" + spec.name(), mountPoint.toString(), "fuse.bdus",
                     LibC.Flags.MS_NOSUID | LibC.Flags.MS_NODEV | LibC.Flags.MS_NOEXEC, data);
             mounted = true;
-            int channels = Math.min(spec.maxConcurrentRequests(), MAX_CHANNELS);
             FuseSession session = new FuseSession(spec, operations, Math.max(16, 4 * spec.maxConcurrentRequests()),
                     this.owner);
             FuseLoopDevice device = new FuseLoopDevice(this, spec, session, mountPoint, fd,
-                    connectionOf(mountPoint), channels);
+                    connectionOf(mountPoint), plan);
             this.devices.add(device);
             return device;
         }

@@ -60,9 +60,4 @@ final class FuseSession {
     boolean firstRejection() {
         return !this.rejected.getAndSet(true);
     }
-
-    /** Size of a read buffer that fits any request the kernel may send on this session. */
-    int readBufferSize() {
-        return Math.max(FuseProtocol.MIN_READ_BUFFER, this.spec.maxRequestSize() + 4096);
-    }
 }

@@ -12,6 +12,8 @@ import io.bdus.linux.LibC;
 import io.bdus.linux.MemoryMapping;
 import io.bdus.transport.DeviceGoneException;
 import io.bdus.transport.RequestChannel;
+import io.bdus.transport.RequestPool;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,10 +31,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One {@code /dev/bdus-<id>} and its driver file description: the slot array and payload
- * buffers mmap'd from it, one slot and one buffer per channel.
+ * buffers mmap'd from it. Slot {@code i} and buffer {@code i} form one pooled request, one
+ * per request that may be in flight (a blocking driver: one per channel; an asynchronous
+ * one: the device's queue depth); channels receive into free ones.
  *
- * <p>The driver fd stays open until every channel has stopped using it (a closed fd number
- * could be reused by another open while a channel still issues ioctls on it).
+ * <p>The mapping and the driver fd stay until every channel has stopped using them and every
+ * request was answered: a driver still holding a payload buffer would write into unmapped
+ * memory, and a closed fd number could be reused by another open while a channel or an
+ * answering thread still issues ioctls on it. A driver that never answers keeps them, and
+ * that is logged.
  */
 final class KbdusDevice implements TransportDevice {
 
@@ -51,6 +58,8 @@ final class KbdusDevice implements TransportDevice {
 
     private final int channels;
 
+    private final int buffers;
+
     private final int bufferSize;
 
     private final long buffersOffset;
@@ -63,6 +72,8 @@ final class KbdusDevice implements TransportDevice {
 
     private final CountDownLatch channelsDone;
 
+    private final RequestPool<KbdusRequest> pool;
+
     private int opened;
 
     private volatile String path;
@@ -71,23 +82,31 @@ final class KbdusDevice implements TransportDevice {
 
     private boolean releaseDeferred;
 
-    private KbdusDevice(int fd, DeviceSpec spec, Set<Operation> operations, Memory config) {
+    private KbdusDevice(int fd, DeviceSpec spec, Set<Operation> operations, Memory config, ServingPlan plan) {
         this.fd = fd;
         this.spec = spec;
         this.operations = operations;
         this.id = config.getLong(DC_ID);
-        this.channels = config.getInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS);
+        this.buffers = config.getInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS);
+        this.channels = Math.min(plan.channels(), this.buffers);
         this.bufferSize = config.getInt(FD_CONFIG + FC_BUFFER_SIZE);
         this.buffersOffset = config.getLong(FD_CONFIG + FC_BUFFERS_OFFSET);
-        this.mappingLength = this.buffersOffset + (long) this.channels * this.bufferSize;
+        this.mappingLength = this.buffersOffset + (long) this.buffers * this.bufferSize;
         this.mapping = MemoryMapping.mapShared(fd, this.mappingLength, 0);
         this.channelsDone = new CountDownLatch(this.channels);
+        List<KbdusRequest> requests = new ArrayList<>();
+        for (int i = 0; i < this.buffers; i++) {
+            requests.add(new KbdusRequest(fd, i, this.mapping.getByteBuffer((long) i * SLOT_SIZE, SLOT_SIZE),
+                    this.mapping.getByteBuffer(this.buffersOffset + (long) i * this.bufferSize, this.bufferSize)));
+        }
+        this.pool = new RequestPool<>(requests);
+        requests.forEach(request -> request.joining(this.pool));
     }
 
-    static KbdusDevice create(int fd, DeviceSpec spec, Set<Operation> operations) throws IOException {
-        int channels = Math.min(spec.maxConcurrentRequests(), KbdusTransport.MAX_CHANNELS);
+    static KbdusDevice create(int fd, DeviceSpec spec, Set<Operation> operations, ServingPlan plan)
+            throws IOException {
         try (Memory config = new Memory(DEVICE_AND_FD_CONFIG_SIZE)) {
-            fillConfig(config, spec, operations, channels);
+            fillConfig(config, spec, operations, plan);
             try {
                 LibC.ioctl(fd, IOCTL_CREATE_DEVICE, config);
             }
@@ -96,9 +115,9 @@ final class KbdusDevice implements TransportDevice {
                         + ex.getErrorCode() + (ex.getErrorCode() == 22 ? " (the module rejected the configuration)"
                                 : ""), ex);
             }
-            KbdusDevice device = new KbdusDevice(fd, spec, operations, config);
-            logger.debug("kbdus device {} created for '{}': {} channels, {}-byte buffers", device.id, spec.name(),
-                    device.channels, device.bufferSize);
+            KbdusDevice device = new KbdusDevice(fd, spec, operations, config, plan);
+            logger.debug("kbdus device {} created for '{}': {} channels, {} slots with {}-byte buffers", device.id,
+                    spec.name(), device.channels, device.buffers, device.bufferSize);
             return device;
         }
     }
@@ -110,13 +129,14 @@ final class KbdusDevice implements TransportDevice {
      *
      * @throws DeviceGoneException if there is no device {@code id}
      */
-    static KbdusDevice attach(int fd, long id, DeviceSpec spec, Set<Operation> operations) throws IOException {
+    static KbdusDevice attach(int fd, long id, DeviceSpec spec, Set<Operation> operations, ServingPlan plan)
+            throws IOException {
         checkMatches(fd, id, spec, operations);
-        int channels = Math.min(spec.maxConcurrentRequests(), KbdusTransport.MAX_CHANNELS);
         try (Memory config = new Memory(DEVICE_AND_FD_CONFIG_SIZE)) {
             config.clear(DEVICE_AND_FD_CONFIG_SIZE);
             config.setLong(DC_ID, id);
-            config.setInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS, channels);
+            // the kernel gives at most the device's slot count
+            config.setInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS, plan.requestsInFlight());
             try {
                 LibC.ioctl(fd, IOCTL_ATTACH_TO_DEVICE, config);
             }
@@ -128,7 +148,7 @@ final class KbdusDevice implements TransportDevice {
                 }
                 throw new IOException(message, ex);
             }
-            return new KbdusDevice(fd, spec, operations, config);
+            return new KbdusDevice(fd, spec, operations, config, plan);
         }
     }
 
@@ -186,15 +206,18 @@ final class KbdusDevice implements TransportDevice {
         return operations;
     }
 
-    /** Fills a {@code struct kbdus_device_and_fd_config} for CREATE_DEVICE. */
-    static void fillConfig(Pointer config, DeviceSpec spec, Set<Operation> operations, int channels) {
+    /**
+     * Fills a {@code struct kbdus_device_and_fd_config} for CREATE_DEVICE: as many slots as
+     * the queue depth, one payload buffer per request the plan may have in flight.
+     */
+    static void fillConfig(Pointer config, DeviceSpec spec, Set<Operation> operations, ServingPlan plan) {
         config.clear(DEVICE_AND_FD_CONFIG_SIZE);
         config.setLong(DC_SIZE, spec.size());
         config.setInt(DC_LOGICAL_BLOCK_SIZE, spec.logicalBlockSize());
         config.setInt(DC_PHYSICAL_BLOCK_SIZE, Math.min(spec.physicalBlockSize(), 4096));
         config.setInt(DC_MAX_READ_WRITE_SIZE, spec.maxRequestSize());
-        // Twice as many queued requests as serving threads keeps every thread busy.
-        config.setInt(DC_MAX_OUTSTANDING_REQS, Math.min(MAX_OUTSTANDING_REQS, 2 * channels));
+        int slots = Math.min(MAX_OUTSTANDING_REQS, Math.max(spec.maxConcurrentRequests(), plan.requestsInFlight()));
+        config.setInt(DC_MAX_OUTSTANDING_REQS, slots);
         config.setInt(DC_REQUEST_TIMEOUT_MS, (int) Math.min(Integer.MAX_VALUE, spec.requestTimeout().toMillis()));
         config.setByte(DC_SUPPORTS_READ, flag(operations.contains(Operation.READ)));
         config.setByte(DC_SUPPORTS_WRITE, flag(operations.contains(Operation.WRITE)));
@@ -210,7 +233,7 @@ final class KbdusDevice implements TransportDevice {
         config.setByte(DC_MERGE_REQUESTS, (byte) 1);
         config.setByte(DC_ENABLE_PARTITION_SCANNING, flag(spec.partitionScanning()));
         config.setByte(DC_RECOVERABLE, flag(spec.recoverable()));
-        config.setInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS, channels);
+        config.setInt(FD_CONFIG + FC_NUM_PREALLOCATED_BUFFERS, plan.requestsInFlight());
     }
 
     private static byte flag(boolean value) {
@@ -231,10 +254,8 @@ final class KbdusDevice implements TransportDevice {
         if (this.opened >= this.channels) {
             throw new IllegalStateException("all " + this.channels + " channels are open");
         }
-        int index = this.opened++;
-        Pointer slot = this.mapping.share((long) index * SLOT_SIZE, SLOT_SIZE);
-        Pointer buffer = this.mapping.share(this.buffersOffset + (long) index * this.bufferSize, this.bufferSize);
-        return new KbdusChannel(this, index, slot, buffer.getByteBuffer(0, this.bufferSize));
+        this.opened++;
+        return new KbdusChannel(this, this.pool);
     }
 
     int fd() {
@@ -308,7 +329,7 @@ final class KbdusDevice implements TransportDevice {
         if (!this.closed) {
             this.closed = true;
             ioctlQuietly(this.fd, IOCTL_TERMINATE, Pointer.NULL, "terminate");
-            releaseWhenChannelsReturn(timeout, "detaching");
+            releaseWhenUnused(timeout, "detaching");
             logger.debug("kbdus device {} ({}) detached; it waits for a driver", this.id, this.path);
         }
         return Long.toString(this.id);
@@ -341,14 +362,14 @@ final class KbdusDevice implements TransportDevice {
             ioctlQuietly(this.fd, IOCTL_MARK_AS_SUCCESSFUL, Pointer.NULL, "mark as successful");
             ioctlQuietly(control, IOCTL_TRIGGER_DEVICE_DESTRUCTION, id, "trigger destruction");
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            if (releaseWhenChannelsReturn(left, "its destruction began")) {
+            if (releaseWhenUnused(left, "its destruction began")) {
                 ioctlQuietly(control, IOCTL_WAIT_UNTIL_DEVICE_IS_DESTROYED, id, "wait until destroyed");
                 logger.debug("kbdus device {} ({}) destroyed", this.id, this.path);
             }
         }
         catch (IOException ex) {
             logger.warn("Could not destroy kbdus device {} cleanly; closing its driver", this.id, ex);
-            releaseWhenChannelsReturn(Duration.ZERO, "its destruction failed");
+            releaseWhenUnused(Duration.ZERO, "its destruction failed");
         }
         finally {
             if (control >= 0) {
@@ -393,31 +414,41 @@ final class KbdusDevice implements TransportDevice {
     }
 
     /**
-     * Releases the mapping and the fd once no channel can touch them any more: a channel
-     * thread still inside a driver call holds buffers into the mapping, and would issue its
-     * next ioctl on the fd. Caller holds this object's monitor.
+     * Releases the mapping and the fd once nothing can touch them any more: a channel thread
+     * still inside a driver call holds a buffer of the mapping and would issue its next ioctl
+     * on the fd, and so does a request an asynchronous driver has not answered yet. Caller
+     * holds this object's monitor.
      *
-     * @return whether they were released now (else the last channel to return releases them)
+     * @return whether they were released now (else the last channel to return, or the last
+     *         request to be answered, releases them)
      */
-    private boolean releaseWhenChannelsReturn(Duration timeout, String since) {
+    private boolean releaseWhenUnused(Duration timeout, String since) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (int i = this.opened; i < this.channels; i++) {
             this.channelsDone.countDown();
         }
         this.opened = this.channels;
+        // channels waiting for a free slot stop; requests in flight can still be answered
+        this.pool.close();
+        boolean answered = false;
         try {
             this.channelsDone.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            answered = this.pool.awaitAllReturned(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
-        if (this.channelsDone.getCount() == 0) {
+        if (this.channelsDone.getCount() == 0 && answered) {
             release();
             return true;
         }
         this.releaseDeferred = true;
-        logger.error("kbdus device {} ({}): {} serving thread(s) still inside the driver {} after {}; its memory "
-                + "mapping and driver descriptor stay open until they return (a driver call that never returns keeps "
-                + "them, and the device, forever)", this.id, this.path, this.channelsDone.getCount(), timeout, since);
+        logger.error("kbdus device {} ({}): {} serving thread(s) still inside the driver and {} request(s) not "
+                + "answered by it {} after {}; its memory mapping and driver descriptor stay open until they are "
+                + "(a driver call that never returns or a request never answered keeps them, and the device, "
+                + "forever)", this.id, this.path, this.channelsDone.getCount(), this.pool.outstanding(), timeout,
+                since);
+        this.pool.whenAllReturned(this::releaseIfUnused);
         return false;
     }
 
@@ -425,14 +456,16 @@ final class KbdusDevice implements TransportDevice {
     void channelDone() {
         this.channelsDone.countDown();
         if (this.channelsDone.getCount() == 0) {
-            synchronized (this) {
-                if (this.releaseDeferred) {
-                    this.releaseDeferred = false;
-                    release();
-                    logger.info("kbdus device {} ({}): the last serving thread returned; mapping and descriptor "
-                            + "released", this.id, this.path);
-                }
-            }
+            releaseIfUnused();
+        }
+    }
+
+    private synchronized void releaseIfUnused() {
+        if (this.releaseDeferred && this.channelsDone.getCount() == 0 && this.pool.outstanding() == 0) {
+            this.releaseDeferred = false;
+            release();
+            logger.info("kbdus device {} ({}): the last serving thread returned and the last request was answered; "
+                    + "mapping and descriptor released", this.id, this.path);
         }
     }
 

@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
 import io.bdus.linux.LibC;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.Transport;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
@@ -21,9 +22,6 @@ import java.util.Set;
 public final class KbdusTransport implements Transport {
 
     public static final String NAME = "kbdus";
-
-    /** More serving threads than this only add contention in the kernel's queue. */
-    static final int MAX_CHANNELS = 16;
 
     @Override
     public String name() {
@@ -43,11 +41,11 @@ public final class KbdusTransport implements Transport {
     }
 
     @Override
-    public TransportDevice create(DeviceSpec spec, Set<Operation> operations) throws IOException {
+    public TransportDevice create(DeviceSpec spec, Set<Operation> operations, ServingPlan plan) throws IOException {
         int fd = openControl();
         try {
             checkVersion(fd);
-            return KbdusDevice.create(fd, spec, operations);
+            return KbdusDevice.create(fd, spec, operations, plan);
         }
         catch (IOException | RuntimeException ex) {
             LibC.close(fd);
@@ -56,7 +54,8 @@ public final class KbdusTransport implements Transport {
     }
 
     @Override
-    public TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations) throws IOException {
+    public TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations, ServingPlan plan)
+            throws IOException {
         long id;
         try {
             id = Long.parseLong(handle);
@@ -67,7 +66,7 @@ public final class KbdusTransport implements Transport {
         int fd = openControl();
         try {
             checkVersion(fd);
-            return KbdusDevice.attach(fd, id, spec, operations);
+            return KbdusDevice.attach(fd, id, spec, operations, plan);
         }
         catch (IOException | RuntimeException ex) {
             LibC.close(fd);

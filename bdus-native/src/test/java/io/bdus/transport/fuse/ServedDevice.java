@@ -4,6 +4,7 @@ import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
 import io.bdus.testing.MemoryHandler;
 import io.bdus.transport.RequestChannel;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,7 +28,7 @@ final class ServedDevice implements AutoCloseable {
 
     ServedDevice(FuseLoopTransport transport, DeviceSpec spec, Set<Operation> operations) throws IOException {
         this.handler = new MemoryHandler((int) spec.size());
-        this.device = transport.create(spec, operations);
+        this.device = transport.create(spec, operations, ServingPlan.blocking(spec.maxConcurrentRequests()));
         try {
             for (int i = 0; i < this.device.channelCount(); i++) {
                 RequestChannel channel = this.device.openChannel();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
+import io.bdus.transport.ServingPlan;
 import com.sun.jna.Memory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,8 @@ class KbdusAbiTest {
 
     @Test
     void javaLayoutMatchesTheUapiHeader(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Files.exists(HEADER), "kernel/include/uapi/kbdus.h not found from " + Path.of("").toAbsolutePath());
+        Assumptions.assumeTrue(Files.exists(HEADER),
+                "kernel/include/uapi/kbdus.h not found from " + Path.of("").toAbsolutePath());
         Map<String, Long> expected = new LinkedHashMap<>();
         expected.put("sizeof(struct kbdus_version)", (long) KbdusAbi.VERSION_SIZE);
         expected.put("offsetof(struct kbdus_version, major)", (long) KbdusAbi.VERSION_MAJOR_OFFSET);
@@ -100,23 +102,34 @@ class KbdusAbiTest {
         DeviceSpec spec = DeviceSpec.builder("d", 1L << 30).logicalBlockSize(4096).maxConcurrentRequests(4)
             .requestTimeout(Duration.ofSeconds(5)).recoverable(true).readOnly(false).build();
         try (Memory config = new Memory(KbdusAbi.DEVICE_AND_FD_CONFIG_SIZE)) {
-            KbdusDevice.fillConfig(config, spec, EnumSet.of(Operation.READ, Operation.WRITE, Operation.FUA_WRITE), 4);
+            KbdusDevice.fillConfig(config, spec, EnumSet.of(Operation.READ, Operation.WRITE, Operation.FUA_WRITE),
+                    ServingPlan.blocking(2));
             assertThat(config.getLong(KbdusAbi.DC_SIZE)).isEqualTo(1L << 30);
             assertThat(config.getInt(KbdusAbi.DC_LOGICAL_BLOCK_SIZE)).isEqualTo(4096);
-            assertThat(config.getInt(KbdusAbi.DC_MAX_OUTSTANDING_REQS)).isEqualTo(8);
+            assertThat(config.getInt(KbdusAbi.DC_MAX_OUTSTANDING_REQS)).isEqualTo(4);
             assertThat(config.getInt(KbdusAbi.DC_REQUEST_TIMEOUT_MS)).isEqualTo(5000);
             assertThat(config.getByte(KbdusAbi.DC_SUPPORTS_WRITE)).isEqualTo((byte) 1);
             // FUA needs flush: without flush support the kernel must not send FUA writes.
             assertThat(config.getByte(KbdusAbi.DC_SUPPORTS_FUA_WRITE)).isZero();
             assertThat(config.getByte(KbdusAbi.DC_RECOVERABLE)).isEqualTo((byte) 1);
-            assertThat(config.getInt(KbdusAbi.FD_CONFIG + KbdusAbi.FC_NUM_PREALLOCATED_BUFFERS)).isEqualTo(4);
+            assertThat(config.getInt(KbdusAbi.FD_CONFIG + KbdusAbi.FC_NUM_PREALLOCATED_BUFFERS)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anAsynchronousPlanGetsASlotAndABufferForEveryRequestOfTheQueueDepth() {
+        DeviceSpec spec = DeviceSpec.builder("d", 1L << 30).maxConcurrentRequests(128).build();
+        try (Memory config = new Memory(KbdusAbi.DEVICE_AND_FD_CONFIG_SIZE)) {
+            KbdusDevice.fillConfig(config, spec, EnumSet.of(Operation.READ), new ServingPlan(2, 128));
+            assertThat(config.getInt(KbdusAbi.DC_MAX_OUTSTANDING_REQS)).isEqualTo(128);
+            assertThat(config.getInt(KbdusAbi.FD_CONFIG + KbdusAbi.FC_NUM_PREALLOCATED_BUFFERS)).isEqualTo(128);
         }
     }
 
     @Test
     void ioctlSizeComesFromTheCommandNumber() {
-        assertThat(KbdusChannel.ioctlSize((int) KbdusAbi.encode(2, 7, 24))).isEqualTo(24);
-        assertThat(KbdusChannel.ioctlSize(0x1234)).isZero();
+        assertThat(KbdusRequest.ioctlSize((int) KbdusAbi.encode(2, 7, 24))).isEqualTo(24);
+        assertThat(KbdusRequest.ioctlSize(0x1234)).isZero();
     }
 
     private static long constant(String name) {
@@ -138,7 +151,8 @@ class KbdusAbiTest {
         source.append("  return 0;\n}\n");
         Path c = Files.writeString(dir.resolve("abi.c"), source);
         Path binary = dir.resolve("abi");
-        Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-I", HEADER.getParent().toAbsolutePath().toString(),
+        Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-I",
+                HEADER.getParent().toAbsolutePath().toString(),
                 "-o", binary.toString(), c.toString()).redirectErrorStream(true).start();
         String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -237,7 +237,10 @@ public class BdusProperties {
         private DataSize maxRequestSize;
 
         /**
-         * Requests the driver may serve at once, 1 to 256.
+         * Requests the device holds at once (its queue depth), 1 to 256. A thread-safe
+         * blocking driver is served by one thread per processor (at least 2, at most this
+         * many), a serialized one by a single thread, each thread with one request in flight;
+         * an asynchronous driver may have this many requests in flight.
          */
         private Integer maxConcurrentRequests;
 

@@ -19,6 +19,7 @@ import io.bdus.transport.DeviceGoneException;
 import io.bdus.transport.Request;
 import io.bdus.transport.RequestChannel;
 import io.bdus.transport.RequestHandler;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.Transport;
 import io.bdus.transport.TransportDevice;
 
@@ -63,7 +64,7 @@ public class FakeTransport implements Transport {
     }
 
     @Override
-    public TransportDevice create(DeviceSpec spec, Set<Operation> operations) {
+    public TransportDevice create(DeviceSpec spec, Set<Operation> operations, ServingPlan plan) {
         FakeDevice device = new FakeDevice(spec, operations, this.detachable);
         this.devices.put(spec.name(), device);
         this.created.add(spec.name());
@@ -83,7 +84,8 @@ public class FakeTransport implements Transport {
     }
 
     @Override
-    public TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations) throws IOException {
+    public TransportDevice attach(String handle, DeviceSpec spec, Set<Operation> operations, ServingPlan plan)
+            throws IOException {
         if (!handle.equals("id-" + spec.name())) {
             throw new DeviceGoneException("no device with handle " + handle, null);
         }
@@ -188,7 +190,7 @@ public class FakeTransport implements Transport {
                         if (submission == BREAK) {
                             throw new IOException("transport connection lost");
                         }
-                        submission.result.complete(handler.handle(submission.request));
+                        submission.request.serve(handler, submission.result);
                     }
                 }
 
@@ -224,7 +226,7 @@ public class FakeTransport implements Transport {
         }
 
         /** Sends a request as the kernel would and returns the errno the client sees. */
-        public int submit(Request request) throws IOException {
+        public int submit(FakeRequest request) throws IOException {
             if (this.closed) {
                 throw new IOException("device is gone");
             }
@@ -239,12 +241,16 @@ public class FakeTransport implements Transport {
         }
 
         public int write(long offset, byte[] data) throws IOException {
-            return submit(new Request().set(Operation.WRITE, offset, ByteBuffer.allocateDirect(data.length).put(data).flip()));
+            FakeRequest request = new FakeRequest();
+            request.set(Operation.WRITE, offset, ByteBuffer.allocateDirect(data.length).put(data).flip());
+            return submit(request);
         }
 
         public byte[] read(long offset, int length) throws IOException {
             ByteBuffer buffer = ByteBuffer.allocateDirect(length);
-            int errno = submit(new Request().set(Operation.READ, offset, buffer));
+            FakeRequest request = new FakeRequest();
+            request.set(Operation.READ, offset, buffer);
+            int errno = submit(request);
             if (errno != 0) {
                 throw new IOException("read failed with errno " + errno);
             }
@@ -255,7 +261,26 @@ public class FakeTransport implements Transport {
 
     }
 
-    private record Submission(Request request, CompletableFuture<Integer> result) {
+    private record Submission(FakeRequest request, CompletableFuture<Integer> result) {
+    }
+
+    /** A request as the double's kernel sends it; answered now or later, like a transport's. */
+    public static final class FakeRequest extends Request {
+
+        private volatile CompletableFuture<Integer> result;
+
+        void serve(RequestHandler handler, CompletableFuture<Integer> result) {
+            this.result = result;
+            if (handTo(handler)) {
+                result.complete(errno());
+            }
+        }
+
+        @Override
+        protected void sendLater(int errno) {
+            this.result.complete(errno);
+        }
+
     }
 
 }

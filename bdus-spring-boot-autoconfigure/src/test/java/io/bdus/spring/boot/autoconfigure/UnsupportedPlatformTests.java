@@ -8,6 +8,7 @@ import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.linux.UnsupportedPlatformException;
+import io.bdus.transport.ServingPlan;
 import io.bdus.transport.Transport;
 import io.bdus.transport.TransportDevice;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class UnsupportedPlatformTests {
         }
 
         @Override
-        public TransportDevice create(DeviceSpec spec, Set<Operation> operations) {
+        public TransportDevice create(DeviceSpec spec, Set<Operation> operations, ServingPlan plan) {
             this.calls.incrementAndGet();
             throw new UnsupportedOperationException();
         }

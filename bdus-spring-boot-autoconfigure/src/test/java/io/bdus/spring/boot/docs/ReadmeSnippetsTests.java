@@ -1,14 +1,19 @@
 package io.bdus.spring.boot.docs;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.bdus.device.BlockDevice;
+import io.bdus.device.DeviceSpec;
 import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.spring.boot.autoconfigure.BdusAutoConfiguration;
 import io.bdus.spring.boot.autoconfigure.FakeTransport;
@@ -17,6 +22,7 @@ import io.bdus.transport.Transport;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -71,6 +77,26 @@ class ReadmeSnippetsTests {
                 assertThat(registry.device("scratch1").spec().size()).isEqualTo(64L << 20);
                 assertThat(registry.device("scratch1").driverBean()).isEqualTo("scratch");
             });
+    }
+
+    @Test
+    void theAsynchronousFileDriverServesADevice(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("disk.img");
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+            file.setLength(1 << 20);
+        }
+        FakeTransport transport = new FakeTransport("fuse-loop");
+        ReadmeSnippets.AsyncFileDriver driver = new ReadmeSnippets().new AsyncFileDriver(image);
+        try (BlockDevice device = BlockDevice.start(DeviceSpec.builder("async", 1 << 20).build(), driver, transport,
+                Duration.ofSeconds(10))) {
+            byte[] data = new byte[8192];
+            new Random(5).nextBytes(data);
+            assertThat(transport.device("async").write(65536, data)).isZero();
+            assertThat(transport.device("async").read(65536, data.length)).isEqualTo(data);
+            assertThat(device.stats().totalErrors()).isZero();
+        }
+        byte[] stored = Files.readAllBytes(image);
+        assertThat(stored).hasSize(1 << 20);
     }
 
     private static List<Documentation> documentation() throws IOException {

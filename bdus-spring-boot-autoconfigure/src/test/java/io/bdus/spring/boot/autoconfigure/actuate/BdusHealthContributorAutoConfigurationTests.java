@@ -1,9 +1,12 @@
 package io.bdus.spring.boot.autoconfigure.actuate;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.bdus.driver.AsyncBlockDriver;
+import io.bdus.driver.Completion;
 import io.bdus.driver.ram.RamDiskDriver;
 import io.bdus.spring.boot.BdusDeviceActions;
 import io.bdus.spring.boot.BdusDeviceFailedEvent;
@@ -96,13 +99,65 @@ class BdusHealthContributorAutoConfigurationTests {
                     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
                     assertThat(health.getDetails()).containsEntry("state", "AVAILABLE");
                     assertThat((String) health.getDetails().get("reason"))
-                        .startsWith("a request is stuck in the driver for longer than 1 s: write of 512 bytes at offset "
-                                + "4096, in the driver for ");
+                        .startsWith("a request is stuck in the driver for longer than 1 s: write of 512 bytes at "
+                                + "offset 4096, in the driver for ");
                     assertThat((Long) health.getDetails().get("oldestRequestMillis")).isGreaterThan(1000L);
                 });
         }
         finally {
             driver.release();
+        }
+    }
+
+    @Test
+    void anAsynchronousRequestNeverCompletedMakesTheDeviceDownNamingIt() {
+        List<Completion> held = new CopyOnWriteArrayList<>();
+        AsyncBlockDriver driver = new AsyncBlockDriver() {
+
+            @Override
+            public void read(ByteBuffer buffer, long offset, Completion completion) {
+                buffer.position(buffer.limit());
+                completion.complete();
+            }
+
+            @Override
+            public void write(ByteBuffer buffer, long offset, Completion completion) {
+                // started, never completed: no thread is held, the request stays in flight
+                held.add(completion);
+            }
+
+        };
+        try {
+            this.runner.withBean("neverDone", AsyncBlockDriver.class, () -> driver)
+                .withPropertyValues("bdus.devices.disk0.driver=neverDone", "bdus.devices.disk0.request-timeout=1s",
+                        "spring.lifecycle.timeout-per-shutdown-phase=2s")
+                .run((context) -> {
+                    FakeTransport.FakeDevice device = context.getBean(FakeTransport.class).device("disk0");
+                    CompletableFuture.runAsync(() -> {
+                        try {
+                            device.write(8192, new byte[1024]);
+                        }
+                        catch (java.io.IOException ex) {
+                            // The request stays in flight; the client gives up.
+                        }
+                    });
+                    HealthIndicator indicator = indicator(context);
+                    long deadline = System.currentTimeMillis() + 10_000;
+                    while (indicator.health().getStatus() == Status.UP && System.currentTimeMillis() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    Health health = indicator.health();
+                    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat((String) health.getDetails().get("reason"))
+                        .startsWith("a request is stuck in the driver for longer than 1 s: write of 1024 bytes at "
+                                + "offset 8192, in the driver for ");
+                    assertThat(health.getDetails()).containsEntry("activeRequests", 1);
+                    // the serving thread is free: other requests are answered meanwhile
+                    assertThat(device.read(0, 512)).hasSize(512);
+                });
+        }
+        finally {
+            held.forEach(Completion::complete);
         }
     }
 
