@@ -124,7 +124,7 @@ class AsyncDispatchTest {
 
         driver.releaseAll();
         for (CompletableFuture<Integer> write : writes) {
-            assertThat(write.get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(write.get(60, TimeUnit.SECONDS)).isZero();
         }
         assertThat(driver.completingThreads).allMatch(name -> name.startsWith("pool-"));
         driver.hold = false;
@@ -246,7 +246,7 @@ class AsyncDispatchTest {
             results.add(fourThreads.submit(Operation.READ, 0, ByteBuffer.allocate(512)));
         }
         for (CompletableFuture<Integer> result : results) {
-            assertThat(result.get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(result.get(60, TimeUnit.SECONDS)).isZero();
         }
         assertThat(overlapped).isFalse();
     }
@@ -277,11 +277,11 @@ class AsyncDispatchTest {
         Thread.sleep(100);
         assertThat(replace).as("waits for the write in flight").isNotDone();
         first.releaseAll();
-        assertThat(write.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(write.get(60, TimeUnit.SECONDS)).isZero();
         // the replacement's own flush of the first driver
         awaitTrue(() -> !first.held.isEmpty() || replace.isDone());
         first.releaseAll();
-        replace.get(10, TimeUnit.SECONDS);
+        replace.get(60, TimeUnit.SECONDS);
         assertThat(this.device.driver()).isSameAs(second);
         assertThat(first.data[8192]).isEqualTo((byte) 7);
     }
@@ -309,7 +309,7 @@ class AsyncDispatchTest {
         assertThat(terminations).as("not terminated under a request it still holds").hasValue(0);
         // a completion long after the stop is harmless
         driver.releaseAll();
-        assertThat(read.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(read.get(60, TimeUnit.SECONDS)).isZero();
     }
 
     @Test

@@ -135,7 +135,7 @@ class BlockDeviceTest {
             results.add(this.transport.submit(Operation.READ, 0, ByteBuffer.allocate(512)));
         }
         for (CompletableFuture<Integer> result : results) {
-            assertThat(result.get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(result.get(60, TimeUnit.SECONDS)).isZero();
         }
         assertThat(overlapped).isFalse();
     }
@@ -303,7 +303,7 @@ class BlockDeviceTest {
         };
         this.device = start(hanging, spec().build());
         CompletableFuture<Integer> blocked = this.transport.submit(Operation.READ, 8192, ByteBuffer.allocate(512));
-        assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(stuck.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(this.device.oldestRequest()).hasValueSatisfying((request) -> {
             assertThat(request.operation()).isEqualTo(Operation.READ);
             assertThat(request.offset()).isEqualTo(8192);

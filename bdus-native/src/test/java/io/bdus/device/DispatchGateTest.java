@@ -12,13 +12,19 @@ import org.junit.jupiter.api.Test;
 /** The replacement gate: requests leave it on any thread; a pause drains it and holds new ones back. */
 class DispatchGateTest {
 
+    /**
+     * How long a pause that must succeed may wait: far beyond any scheduling stall of a busy
+     * machine, so only a gate that never drains can fail the test.
+     */
+    private static final long PATIENCE_MILLIS = 60_000;
+
     private final DispatchGate gate = new DispatchGate();
 
     @Test
     void aPauseWaitsForRequestsThatLeaveOnAnotherThread() throws Exception {
         this.gate.enter();
         this.gate.enter();
-        CompletableFuture<Boolean> pause = CompletableFuture.supplyAsync(() -> pause(5000));
+        CompletableFuture<Boolean> pause = CompletableFuture.supplyAsync(() -> pause(PATIENCE_MILLIS));
         Thread.sleep(50);
         assertThat(pause).as("two requests inside").isNotDone();
         // completed elsewhere: no thread owns what it entered
@@ -26,7 +32,7 @@ class DispatchGateTest {
         Thread.sleep(20);
         assertThat(pause).isNotDone();
         CompletableFuture.runAsync(this.gate::leave).get();
-        assertThat(pause.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(pause.get(PATIENCE_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(this.gate.inside()).isZero();
     }
 
@@ -41,7 +47,7 @@ class DispatchGateTest {
         request.start();
         assertThat(entered.await(100, TimeUnit.MILLISECONDS)).as("held back while paused").isFalse();
         this.gate.resume();
-        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(entered.await(PATIENCE_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(this.gate.inside()).isEqualTo(1);
     }
 
@@ -52,7 +58,7 @@ class DispatchGateTest {
         assertThat(pause(200)).isFalse();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(190);
         CompletableFuture<Void> next = CompletableFuture.runAsync(this.gate::enter);
-        next.get(5, TimeUnit.SECONDS);
+        next.get(PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
         assertThat(this.gate.inside()).isEqualTo(2);
     }
 
@@ -61,7 +67,7 @@ class DispatchGateTest {
         this.gate.enter();
         CompletableFuture<Boolean> empty = CompletableFuture.supplyAsync(() -> {
             try {
-                return this.gate.awaitEmpty(5, TimeUnit.SECONDS);
+                return this.gate.awaitEmpty(PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
             }
             catch (InterruptedException ex) {
                 throw new IllegalStateException(ex);
@@ -70,7 +76,7 @@ class DispatchGateTest {
         Thread.sleep(50);
         assertThat(empty).isNotDone();
         this.gate.leave();
-        assertThat(empty.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(empty.get(PATIENCE_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(this.gate.awaitEmpty(0, TimeUnit.SECONDS)).isTrue();
     }
 
@@ -96,7 +102,7 @@ class DispatchGateTest {
             clients[i].start();
         }
         for (int i = 0; i < 200; i++) {
-            assertThat(pause(5000)).isTrue();
+            assertThat(pause(PATIENCE_MILLIS)).isTrue();
             paused.set(true);
             Thread.onSpinWait();
             paused.set(false);
@@ -104,7 +110,7 @@ class DispatchGateTest {
         }
         running.set(false);
         for (Thread client : clients) {
-            client.join(5000);
+            client.join(PATIENCE_MILLIS);
         }
         assertThat(violations).hasValue(0);
         assertThat(served.get()).isPositive();

@@ -21,7 +21,7 @@ class EventFdTest {
                     }
                 });
             }
-            CompletableFuture.allOf(signallers).get(10, TimeUnit.SECONDS);
+            CompletableFuture.allOf(signallers).get(60, TimeUnit.SECONDS);
             assertThat(event.read()).isEqualTo(1000);
             assertThatThrownBy(event::read).isInstanceOfSatisfying(LastErrorException.class,
                     ex -> assertThat(ex.getErrorCode()).isEqualTo(11));

@@ -35,7 +35,7 @@ class RequestPoolTest {
         Thread.sleep(50);
         assertThat(third).as("bounded: no third request").isNotDone();
         this.pool.give(second);
-        assertThat(third.get(5, TimeUnit.SECONDS)).isSameAs(second);
+        assertThat(third.get(60, TimeUnit.SECONDS)).isSameAs(second);
     }
 
     @Test
@@ -45,7 +45,7 @@ class RequestPoolTest {
         CompletableFuture<Pooled> waiting = CompletableFuture.supplyAsync(this::take);
         Thread.sleep(20);
         this.pool.close();
-        assertThat(waiting.get(5, TimeUnit.SECONDS)).isNull();
+        assertThat(waiting.get(60, TimeUnit.SECONDS)).isNull();
         assertThat(this.pool.take()).isNull();
         assertThat(this.pool.awaitAllReturned(Duration.ofMillis(50))).isFalse();
         AtomicInteger released = new AtomicInteger();

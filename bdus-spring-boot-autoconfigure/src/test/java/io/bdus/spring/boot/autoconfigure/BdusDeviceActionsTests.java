@@ -102,7 +102,7 @@ class BdusDeviceActionsTests {
             assertThatIllegalStateException().isThrownBy(() -> actions.detach("disk0", false))
                 .withMessage("Cannot detach device 'disk0': another action on it is still running");
             driver.release();
-            replacing.get(10, TimeUnit.SECONDS);
+            replacing.get(60, TimeUnit.SECONDS);
             assertThat(device(context.getBean(BdusDeviceRegistry.class)).generation()).isEqualTo(1);
         });
     }
