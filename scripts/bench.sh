@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
     cat <<'TXT'
-Usage: scripts/bench.sh [--quick] [--stage host|vm|all] [--help]
+Usage: scripts/bench.sh [--quick] [--stage host|vm|rados|all] [--help]
 
 Runs every benchmark target through the same fio workloads in one run and writes
 bench/results/<UTC timestamp>/ (bench/results/latest points to it):
@@ -28,6 +28,10 @@ Stages (each in one go):
         (tcmu-runner user:qcow, tcm_loop); the C bdus-ram driver, the Java
         RamDiskDriver and PassthroughDriver (over brd) on kbdus; the Java RamDiskDriver
         on fuse-loop. Emulation makes every number small: compare within the stage.
+  rados against the local Ceph test cluster (scripts/ceph-test-cluster.sh; started and
+        removed again if it was not up): a device served by the RADOS driver over
+        fuse-loop beside 'rados bench', same object size (4 MiB) and concurrency (16):
+        large writes and reads, 4 KiB writes (scripts/bench-rados.sh, also on its own)
 
 Workloads (fio --direct=1, libaio, ramp then measure, each run twice (once with --quick),
 targets interleaved): 4k random read and write at QD1 and QD32; 4k random 70/30 at QD16 x 2
@@ -36,9 +40,9 @@ file written and read sequentially (1M, QD8), 16k random 70/30 with fsyncs, and 
 files created, written (4 KiB), fsync'ed, stat'ed and deleted.
 
   --quick          a smoke run: one repetition, short runs, four workloads, no
-                   strace/perf evidence, both stages (19 minutes on a 2-core machine
+                   strace/perf evidence, every stage (19 minutes on a 2-core machine
                    other work kept busy, 15 of them in the VM)
-  --stage STAGE    host, vm or all (default all)
+  --stage STAGE    host, vm, rados or all (default all: the three in turn)
   --help           this text
 
 Needs root and Debian bookworm; installs what it needs (fio, nbdkit, nbd-client,
@@ -50,15 +54,15 @@ TXT
 }
 
 quick=false
-stages="host vm"
+stages="host vm rados"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=true; shift ;;
         --stage)
             case "${2:-}" in
-                host|vm) stages=$2 ;;
-                all) stages="host vm" ;;
-                *) echo "bench.sh: --stage needs host, vm or all (got '${2:-}')" >&2; exit 2 ;;
+                host|vm|rados) stages=$2 ;;
+                all) stages="host vm rados" ;;
+                *) echo "bench.sh: --stage needs host, vm, rados or all (got '${2:-}')" >&2; exit 2 ;;
             esac
             shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -75,11 +79,13 @@ step() { printf '\n==> %s (%ss elapsed)\n' "$1" "$(( $(date +%s) - start ))"; }
 
 # ------------------------------------------------------------------------- settings
 if $quick; then
+    rados_runtime=3
     export REPS=1 RAMP=1 RUNTIME=2 EVIDENCE_RUNTIME=0
     export WORKLOADS="rr4k-qd32 sw1m-qd8 fs-seqread fs-meta"
     host_env=(SIZE_MB=512 FS_FILE_SIZE=256M META_FILES=1000)
     vm_env=(SIZE_MB=128 FS_FILE_SIZE=48M META_FILES=30)
 else
+    rados_runtime=10
     export REPS=2 EVIDENCE_RUNTIME=3
     export WORKLOADS="rr4k-qd1 rw4k-qd1 rr4k-qd32 rw4k-qd32 mix4k-qd16x2 sr64k-qd8 sw64k-qd8 sr1m-qd8 sw1m-qd8 fs-seqwrite fs-seqread fs-mixed fs-meta"
     host_env=(RAMP=1 RUNTIME=4 SIZE_MB=1024 FS_FILE_SIZE=512M META_FILES=3000)
@@ -176,8 +182,27 @@ if [[ " $stages " == *" vm "* ]]; then
     [ "$rc" -eq 0 ] || { echo "VM stage ended with exit code $rc (see $results/vm/console.log)"; failed="$failed vm"; }
 fi
 
+if [[ " $stages " == *" rados "* ]]; then
+    step "RADOS stage: a RADOS-backed device beside rados bench (scripts/bench-rados.sh)"
+    if scripts/bench-rados.sh --runtime "$rados_runtime" 2>&1 | tee "$results/rados.txt"; then :; else
+        failed="$failed rados"
+    fi
+fi
+
 step "Report"
-python3 bench/report.py "$results"
+if [[ " $stages " == *" host "* || " $stages " == *" vm "* ]]; then
+    python3 bench/report.py "$results"
+else
+    printf '# Benchmark run %s\n' "$stamp" >"$results/summary.md"
+fi
+if [ -s "$results/rados.txt" ] && grep -q '^ratio = ' "$results/rados.txt"; then
+    # bench-rados.sh prints its own table; the summary carries it as it is.
+    {
+        printf '\n## RADOS: a RADOS-backed device beside rados bench\n\n```\n'
+        sed -n '/^workload (QD/,$p' "$results/rados.txt"
+        printf '```\n'
+    } >>"$results/summary.md"
+fi
 for stage in host vm; do
     [ -f "$results/charts/$stage-relative.dat" ] || continue
     title=$([ $stage = host ] && echo "Host ($(uname -r), $(nproc) CPUs)" || echo "VM (kernel $KVER7, 2 vCPUs, QEMU/TCG)")
