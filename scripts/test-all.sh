@@ -44,8 +44,9 @@ step() { printf '\n==> %s (%ss elapsed)\n' "$1" "$(( $(date +%s) - start ))"; }
 step "Installing test dependencies"
 scripts/install-test-deps.sh
 
-step "Benchmark suite: scripts/bench.sh --help and the report script's unit tests"
+step "Benchmark suite: --help of its scripts and the report script's unit tests"
 scripts/bench.sh --help >/dev/null
+scripts/bench-many-devices.sh --help >/dev/null
 python3 -m unittest discover -s bench -p 'test_*.py'
 
 step "Ceph test cluster for the RADOS tests"
