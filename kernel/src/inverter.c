@@ -27,8 +27,19 @@
  * driver, until kbdus_inverter_activate() lifts the barrier.
  *
  * Locking: everything here is under inverter->lock (irq-safe spinlock, a
- * leaf).  Requests are completed after the lock is dropped.  Waiting drivers
- * sleep on inverter->wq.
+ * leaf).  Requests are completed after the lock is dropped.
+ *
+ * Wake-ups: receivers sleep on inverter->wq as exclusive waiters.  A request
+ * put on awaiting_get wakes one of them (wake_up); a notification, which
+ * every receiver must see, wakes all (wake_up_all).  The condition is
+ * re-checked under the lock, so a receiver may find nothing (another one,
+ * not asleep, took the item) and sleeps again.  A receiver woken for a
+ * request that leaves without taking one (fatal signal, or it took a
+ * DEVICE_AVAILABLE notification instead) passes the wake-up on while
+ * requests remain, so no request waits with a receiver idle.  A receiver
+ * interrupted while its condition is false need not: prepare_to_wait_event()
+ * takes it off the wait queue before it looks, so a later wake_up goes to
+ * another waiter.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -223,6 +234,7 @@ blk_status_t kbdus_inverter_submit(struct kbdus_inverter *inv,
 
 	spin_unlock_irqrestore(&inv->lock, flags);
 
+	/* One request, one receiver. */
 	wake_up(&inv->wq);
 	return BLK_STS_OK;
 }
@@ -275,16 +287,29 @@ int kbdus_inverter_begin_get(struct kbdus_inverter *inv, struct kbdus_got *got)
 {
 	struct kbdus_slot_state_ *slot;
 	unsigned long flags;
+	bool pass_on;
 
 	for (;;) {
 		/* A dying driver must not take requests it will never answer. */
 		if (fatal_signal_pending(current) ||
-		    wait_event_interruptible(inv->wq, kbdus_item_ready_(inv)))
+		    wait_event_interruptible_exclusive(inv->wq,
+						       kbdus_item_ready_(inv)))
 			return -EINTR;
 
 		spin_lock_irqsave(&inv->lock, flags);
 
+		if (fatal_signal_pending(current)) {
+			/* Killed after the wake-up: leave the items to others. */
+			pass_on = inv->flush_owed || inv->available_pending ||
+				  !list_empty(&inv->awaiting_get);
+			spin_unlock_irqrestore(&inv->lock, flags);
+			if (pass_on)
+				wake_up(&inv->wq);
+			return -EINTR;
+		}
+
 		got->rq = NULL;
+		pass_on = false;
 		if (inv->flush_owed) {
 			inv->flush_owed = false;
 			inv->barrier = true;
@@ -294,6 +319,7 @@ int kbdus_inverter_begin_get(struct kbdus_inverter *inv, struct kbdus_got *got)
 		} else if (inv->available_pending) {
 			inv->available_pending = false;
 			got->type = KBDUS_ITEM_DEVICE_AVAILABLE;
+			pass_on = !list_empty(&inv->awaiting_get);
 		} else if (!list_empty(&inv->awaiting_get)) {
 			slot = list_first_entry(&inv->awaiting_get,
 						struct kbdus_slot_state_, link);
@@ -309,6 +335,13 @@ int kbdus_inverter_begin_get(struct kbdus_inverter *inv, struct kbdus_got *got)
 		}
 
 		spin_unlock_irqrestore(&inv->lock, flags);
+
+		/*
+		 * Terminate and deactivate woke everyone; DEVICE_AVAILABLE may
+		 * have used up a wake-up meant for a request.
+		 */
+		if (pass_on)
+			wake_up(&inv->wq);
 		return 0;
 	}
 }
@@ -338,7 +371,7 @@ void kbdus_inverter_end_get(struct kbdus_inverter *inv,
 	if (done)
 		blk_mq_complete_request(done);
 	else if (!success)
-		wake_up(&inv->wq);
+		wake_up(&inv->wq); /* the request is back: one receiver for it */
 }
 
 /*

@@ -179,6 +179,56 @@ t_fio_verify() {
 	done
 }
 
+# receivers PID: the driver's threads asleep in the receive ioctl.
+receivers() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/wchan" 2>/dev/null)" = kbdus_inverter_begin_get ] &&
+			echo "${t##*/}"
+	done
+}
+
+# all_receiving PID N: N of the driver's threads sleep in the receive ioctl.
+all_receiving() { [ "$(receivers "$1" | wc -l)" = "$2" ]; }
+
+# nvcsw PID TID...: each thread's voluntary context switches, one a line.
+nvcsw() {
+	local p=$1 t
+	shift
+	for t in "$@"; do
+		awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$p/task/$t/status"
+	done
+}
+
+# With N receivers idle, one request wakes one of them: the others never
+# leave their sleep (voluntary context switches unchanged).  A round counts
+# only if the trace shows exactly that one request reached the driver.
+t_wake_one() {
+	local t="$WORK/trace" d tids before after n changed round valid=0
+	rm -f "$t"
+	start_driver create --size $((16 << 20)) --threads 4 --queue-depth 4 \
+		--no-partitions --trace "$t"
+	d=$(dev "$DEV_ID")
+	for round in 1 2 3; do
+		wait_for 60 all_receiving "$DRV_PID" 4 ||
+			fail "the 4 receivers never all slept in the receive ioctl"
+		mapfile -t tids < <(receivers "$DRV_PID")
+		n=$(wc -l <"$t")
+		before=$(nvcsw "$DRV_PID" "${tids[@]}")
+		expect_io "$d" read 0 4096 OK
+		wait_for 60 all_receiving "$DRV_PID" 4 ||
+			fail "the receivers did not go back to sleep"
+		after=$(nvcsw "$DRV_PID" "${tids[@]}")
+		changed=$(paste <(echo "$before") <(echo "$after") | awk '$1 != $2' | wc -l)
+		n=$(($(wc -l <"$t") - n))
+		log "round $round: receivers ${tids[*]}: switches" $before "->" $after "; $n item(s)"
+		[ "$n" = 1 ] || continue
+		valid=$((valid + 1))
+		[ "$changed" = 1 ] || fail "one request woke $changed of 4 idle receivers"
+	done
+	[ $valid -gt 0 ] || fail "no round with exactly one request"
+}
+
 t_request_types() {
 	local t="$WORK/trace" d type
 	rm -f "$t"
@@ -639,7 +689,7 @@ t_unload() {
 	rmmod kbdus || fail "rmmod after cleanup"
 }
 
-ALL="load version bad_configs fio_verify request_types ioctl_opener
+ALL="load version bad_configs fio_verify wake_one request_types ioctl_opener
      compat_ioctl errno timeout recover_sigkill recover_abort
      timeout_while_detached replace_live handover_barrier
      nonrecoverable_sigkill killed_in_own_io recoverable_add_disk
