@@ -47,6 +47,7 @@ scripts/install-test-deps.sh
 step "Benchmark suite: --help of its scripts and the report script's unit tests"
 scripts/bench.sh --help >/dev/null
 scripts/bench-many-devices.sh --help >/dev/null
+kernel/bench.sh --help >/dev/null
 python3 -m unittest discover -s bench -p 'test_*.py'
 
 step "Ceph test cluster for the RADOS tests"
