@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -296,6 +297,17 @@ final class FuseLoopDevice implements TransportDevice {
     /** How requests reach this device's server: {@code io_uring} or {@code /dev/fuse}. */
     String requestPath() {
         return (this.uringQueues > 0 && this.session.uring()) ? "io_uring" : "/dev/fuse";
+    }
+
+    /** {@code requests}: how requests reach the server, {@code io_uring} or {@code /dev/fuse}. */
+    @Override
+    public Map<String, Object> details() {
+        return Map.of("requests", requestPath());
+    }
+
+    /** Requests received over the io_uring queues so far. */
+    synchronized long uringRequests() {
+        return this.queues.stream().mapToLong(FuseUringQueue::served).sum();
     }
 
     private void tune(int number) {

@@ -126,6 +126,12 @@ public final class FuseLoopTransport implements Transport {
             .map(FuseLoopDevice::requestPath).findFirst();
     }
 
+    /** Requests the device on {@code path} received over io_uring so far, or empty when no device is there. */
+    public Optional<Long> uringRequests(String path) {
+        return this.devices.stream().filter(device -> Objects.equals(device.path(), path))
+            .map(FuseLoopDevice::uringRequests).findFirst();
+    }
+
     /** Who, besides root, may open the FUSE files and list the state directory. */
     public Owner owner() {
         return this.owner;

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +42,13 @@ import org.slf4j.LoggerFactory;
  * back: the entry returns to the kernel at the reply, while the request's buffer stays with a
  * driver that answers after the request timed out, and is never refilled under it.
  *
- * <p>Only this queue's thread touches its ring (an SQ has one producer). A thread that
- * answers later copies the reply into the entry, marks the entry ready and wakes this thread
- * through an eventfd read kept in the ring; this thread submits the commit. That costs the
- * answering thread one eventfd write (none when this thread is awake), where a lock around
- * the SQ would cost it an {@code io_uring_enter} of its own, and keeps every fetch's task
- * work on this thread.
+ * <p>One thread at a time touches a ring (an SQ has one producer), under a lock: this
+ * queue's thread holds it except while a driver handles a request on it. A thread that
+ * answers later copies the reply into the entry and marks it ready; if the lock is free it
+ * submits the commit itself (so a queue whose thread is stuck in a blocking driver still
+ * answers the rest, and the watchdog's ETIMEDOUT still reaches the kernel), else the holder
+ * commits it, woken through an eventfd read kept in the ring when it waits there. Answering
+ * threads never wait for the lock. Rings are set up without SINGLE_ISSUER for this.
  */
 final class FuseUringQueue implements RequestChannel, FuseReplies {
 
@@ -82,13 +84,27 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
 
     private final int payloadSize;
 
+    /**
+     * Held by whoever touches the ring's SQ or CQ (an SQ has one producer): this queue's
+     * thread, except while it waits for the driver, and an answering thread that finds it
+     * free and submits its commit itself. Answering threads only try it, never wait for it.
+     */
+    private final ReentrantLock ringLock = new ReentrantLock();
+
+    /** Whether this queue's thread waits in the ring, holding the lock: wake it through the eventfd. */
     private final AtomicBoolean sleeping = new AtomicBoolean();
+
+    /** Set under the lock once the ring is closed. */
+    private boolean ringClosed;
 
     private final Memory wakeValue = new Memory(Long.BYTES);
 
     private final AtomicBoolean malformedLogged = new AtomicBoolean();
 
     private volatile boolean registered;
+
+    /** Requests this queue received over its ring; written by its thread only. */
+    private volatile long served;
 
     private volatile String failure;
 
@@ -147,6 +163,11 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         return this.registered;
     }
 
+    /** Requests this queue received over its ring. */
+    long served() {
+        return this.served;
+    }
+
     /** Why the queue could not serve over io_uring, or null. */
     String failure() {
         return this.failure;
@@ -202,6 +223,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
     }
 
     private void serveRing(RequestHandler handler) throws IOException {
+        this.ringLock.lock();
         try {
             open();
             register();
@@ -215,6 +237,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         }
         finally {
             teardown();
+            this.ringLock.unlock();
         }
     }
 
@@ -328,46 +351,43 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
      */
     private boolean serveEntry(Entry entry, RequestHandler handler) throws InterruptedException {
         ByteBuffer header = entry.header;
-        int length = header.getInt(URING_IN_OUT + IN_LEN);
         long unique = header.getLong(URING_IN_OUT + IN_UNIQUE);
-        long commitId = header.getLong(URING_ENT_COMMIT_ID);
-        long payloadLength = Integer.toUnsignedLong(header.getInt(URING_ENT_PAYLOAD_SZ));
-        long argLength = (long) length - IN_HEADER_SIZE - payloadLength;
-        if (length < IN_HEADER_SIZE || payloadLength > this.payloadSize || argLength < 0
-                || argLength > URING_OP_IN_SIZE || commitId != unique || unique == 0) {
-            malformed(entry, length, payloadLength, commitId, unique);
-            return true;
-        }
         FuseRequest request = this.pool.take();
         if (request == null) {
             return false;
         }
-        if (argLength + payloadLength > request.opArgs().capacity()) {
+        int length = fetch(header, entry.payload, request);
+        if (length < 0) {
             this.pool.give(request);
-            malformed(entry, length, payloadLength, commitId, unique);
+            malformed(entry);
             return true;
         }
-        // the layout of a /dev/fuse read: fuse_in_header, the argument, then the data
-        request.inHeader().put(0, header, URING_IN_OUT, IN_HEADER_SIZE);
-        request.opArgs().put(0, header, URING_OP_IN, (int) argLength);
-        if (payloadLength > 0) {
-            request.opArgs().put((int) argLength, entry.payload, 0, (int) payloadLength);
-        }
+        this.served++;
         int reply = this.operations.decode(request, length);
         if (reply == FuseOperations.FOR_DRIVER) {
             request.ringEntry = entry.index;
-            if (!request.serve(handler, this)) {
+            boolean answered;
+            // the driver may block (or hang): meanwhile answering threads submit themselves
+            this.ringLock.unlock();
+            try {
+                flushReady();
+                answered = request.serve(handler, this);
+            }
+            finally {
+                this.ringLock.lock();
+            }
+            if (!answered) {
                 return true;
             }
             reply = request.claimAnswer() ? this.operations.answer(request, request.answer()) : -1;
         }
         if (reply > 0) {
-            copyReply(entry, request, reply);
+            copyReply(entry.header, entry.payload, request, reply);
             commit(entry, unique);
         }
         else if (reply == FuseOperations.NO_REPLY) {
             // nothing through the ring goes unanswered: the entry comes back only with a commit
-            errorReply(entry, unique, Errno.EIO);
+            errorReply(entry.header, unique, Errno.EIO);
             commit(entry, unique);
         }
         // reply < 0: the watchdog answered and made the entry ready
@@ -375,27 +395,60 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         return true;
     }
 
-    private void malformed(Entry entry, int length, long payloadLength, long commitId, long unique) {
+    /**
+     * Validates the request the kernel wrote into an entry's {@code header} area and
+     * {@code payload} and copies it into {@code request} in the layout of a {@code /dev/fuse}
+     * read: fuse_in_header, the opcode's argument, then the data.
+     * @return the request's length, or -1 if the entry does not hold a well-formed request
+     */
+    static int fetch(ByteBuffer header, ByteBuffer payload, FuseRequest request) {
+        int length = header.getInt(URING_IN_OUT + IN_LEN);
+        long unique = header.getLong(URING_IN_OUT + IN_UNIQUE);
+        long commitId = header.getLong(URING_ENT_COMMIT_ID);
+        long payloadLength = Integer.toUnsignedLong(header.getInt(URING_ENT_PAYLOAD_SZ));
+        long argLength = (long) length - IN_HEADER_SIZE - payloadLength;
+        if (length < IN_HEADER_SIZE || payloadLength > payload.capacity() || argLength < 0
+                || argLength > URING_OP_IN_SIZE || commitId != unique || unique == 0
+                || argLength + payloadLength > request.opArgs().capacity()) {
+            return -1;
+        }
+        request.inHeader().put(0, header, URING_IN_OUT, IN_HEADER_SIZE);
+        request.opArgs().put(0, header, URING_OP_IN, (int) argLength);
+        if (payloadLength > 0) {
+            request.opArgs().put((int) argLength, payload, 0, (int) payloadLength);
+        }
+        return length;
+    }
+
+    private void malformed(Entry entry) {
+        ByteBuffer header = entry.header;
+        long commitId = header.getLong(URING_ENT_COMMIT_ID);
         if (this.malformedLogged.compareAndSet(false, true)) {
             log.warn("FUSE io_uring queue {} of {}: malformed request (length {}, payload {}, commit id {}, unique {}); "
-                    + "failing it with EIO (logged once)", this.qid, this.spec.name(), length, payloadLength,
-                    commitId, unique);
+                    + "failing it with EIO (logged once)", this.qid, this.spec.name(),
+                    header.getInt(URING_IN_OUT + IN_LEN), Integer.toUnsignedLong(header.getInt(URING_ENT_PAYLOAD_SZ)),
+                    commitId, header.getLong(URING_IN_OUT + IN_UNIQUE));
         }
-        errorReply(entry, commitId, Errno.EIO);
+        // the kernel finds the request by the commit id
+        errorReply(entry.header, commitId, Errno.EIO);
         commit(entry, commitId);
     }
 
-    private static void copyReply(Entry entry, FuseRequest request, int length) {
-        entry.header.put(URING_IN_OUT, request.outHeader(), 0, OUT_HEADER_SIZE);
+    /**
+     * Copies the reply of {@code length} bytes encoded in {@code request}'s reply views into
+     * an entry: fuse_out_header into the header area, the rest into the payload.
+     */
+    static void copyReply(ByteBuffer header, ByteBuffer payload, FuseRequest request, int length) {
+        header.put(URING_IN_OUT, request.outHeader(), 0, OUT_HEADER_SIZE);
         int body = length - OUT_HEADER_SIZE;
         if (body > 0) {
-            entry.payload.put(0, request.outArgs(), 0, body);
+            payload.put(0, request.outArgs(), 0, body);
         }
-        entry.header.putInt(URING_ENT_PAYLOAD_SZ, body);
+        header.putInt(URING_ENT_PAYLOAD_SZ, body);
     }
 
-    private static void errorReply(Entry entry, long unique, int errno) {
-        ByteBuffer header = entry.header;
+    /** Writes a reply that fails request {@code unique} with {@code errno} into an entry's header area. */
+    static void errorReply(ByteBuffer header, long unique, int errno) {
         header.putInt(URING_IN_OUT + OUT_LEN, OUT_HEADER_SIZE);
         header.putInt(URING_IN_OUT + OUT_ERROR, -errno);
         header.putLong(URING_IN_OUT + OUT_UNIQUE, unique);
@@ -427,7 +480,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         if (entry == null) {
             return;
         }
-        copyReply(entry, request, length);
+        copyReply(entry.header, entry.payload, request, length);
         ready(entry, request.unique);
     }
 
@@ -437,7 +490,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         if (entry == null) {
             return false;
         }
-        errorReply(entry, unique, Errno.ETIMEDOUT);
+        errorReply(entry.header, unique, Errno.ETIMEDOUT);
         ready(entry, unique);
         return true;
     }
@@ -452,12 +505,50 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
     private void ready(Entry entry, long commitId) {
         entry.readyCommitId = commitId;
         entry.ready = true;
-        if (this.sleeping.compareAndSet(true, false)) {
-            EventFd wake = this.wake;
-            if (wake != null) {
-                wake.signal();
+        flushReady();
+    }
+
+    /**
+     * Submits the commits of ready entries when the ring is free; else leaves them to the
+     * thread holding it, which commits every ready entry before it waits and looks again
+     * after it lets go (and is woken through the eventfd when it waits in the ring).
+     */
+    private void flushReady() {
+        while (anyReady()) {
+            if (!this.ringLock.tryLock()) {
+                if (this.sleeping.compareAndSet(true, false)) {
+                    EventFd wake = this.wake;
+                    if (wake != null) {
+                        wake.signal();
+                    }
+                }
+                return;
+            }
+            try {
+                if (this.ringClosed || this.ring == null) {
+                    return;
+                }
+                commitReady();
+                this.ring.submit();
+            }
+            catch (IOException ex) {
+                log.error("FUSE io_uring queue {} of {}: cannot submit replies: {}", this.qid, this.spec.name(),
+                        ex.getMessage());
+                return;
+            }
+            finally {
+                this.ringLock.unlock();
             }
         }
+    }
+
+    private boolean anyReady() {
+        for (Entry entry : this.entries) {
+            if (entry != null && entry.ready) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private synchronized boolean isClosed() {
@@ -465,6 +556,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
     }
 
     private void teardown() {
+        this.ringClosed = true;
         // closing the ring cancels the commands still with the kernel
         if (this.ring != null) {
             this.ring.close();
