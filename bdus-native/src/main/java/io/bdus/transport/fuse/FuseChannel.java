@@ -33,6 +33,8 @@ final class FuseChannel implements RequestChannel, FuseReplies {
 
     private final DeviceSpec spec;
 
+    private final FuseSession session;
+
     private final int fd;
 
     private final RequestPool<FuseRequest> pool;
@@ -48,6 +50,7 @@ final class FuseChannel implements RequestChannel, FuseReplies {
 
     FuseChannel(FuseSession session, int fd, RequestPool<FuseRequest> pool, FuseOperations operations) {
         this.spec = session.spec();
+        this.session = session;
         this.fd = fd;
         this.pool = pool;
         this.operations = operations;
@@ -102,6 +105,9 @@ final class FuseChannel implements RequestChannel, FuseReplies {
                 }
                 if (reply > 0 && !send(request, reply)) {
                     return;
+                }
+                if (request.opcode == FuseProtocol.FUSE_INIT && this.session.minor() > 0) {
+                    this.session.initialized();
                 }
             }
         }

@@ -65,6 +65,10 @@ final class FuseLoopDevice implements TransportDevice {
 
     private final int uringEntries;
 
+    private final int channelsPerQueue;
+
+    private int ringChannels;
+
     private final FuseIoUring ioUring;
 
     private final List<FuseUringQueue> queues = new ArrayList<>();
@@ -98,12 +102,17 @@ final class FuseLoopDevice implements TransportDevice {
         // the /dev/fuse channel (INIT, and everything before the rings are ready) and one
         // channel per queue; each queue's entries cover the requests in flight, up to a bound
         // on the memory they pin (the kernel queues the rest until an entry is free)
-        this.channelCount = (this.uringQueues > 0) ? 1 + this.uringQueues : plan.channels();
+        // several channels per queue when the plan has more: a blocking driver then keeps
+        // serving a queue while one of its channels waits in the driver
+        this.channelsPerQueue = (this.uringQueues > 0)
+                ? Math.max(1, (plan.channels() + this.uringQueues - 1) / this.uringQueues) : 0;
+        this.channelCount = (this.uringQueues > 0) ? 1 + this.uringQueues * this.channelsPerQueue : plan.channels();
         this.uringEntries = Math.max(2, Math.min(MAX_URING_ENTRIES, plan.requestsInFlight()));
         this.operations = new FuseOperations(session);
         List<FuseRequest> requests = new ArrayList<>();
         // over io_uring the /dev/fuse channel keeps one request to read into besides those in flight
-        int poolSize = plan.requestsInFlight() + ((this.uringQueues > 0) ? 1 : 0);
+        int poolSize = (this.uringQueues > 0)
+                ? Math.max(plan.requestsInFlight(), this.channelCount - 1) + 1 : plan.requestsInFlight();
         for (int i = 0; i < poolSize; i++) {
             requests.add(FuseRequest.forDevFuse(spec.maxRequestSize()));
         }
@@ -136,11 +145,13 @@ final class FuseLoopDevice implements TransportDevice {
         }
         FuseChannel channel = new FuseChannel(this.session, cloneSession(), this.pool, this.operations);
         this.channels.add(channel);
-        if (this.queues.size() < this.uringQueues) {
-            FuseUringQueue queue = new FuseUringQueue(this.session, this.sessionFd, this.queues.size(),
-                    this.uringEntries, this.pool, this.operations, channel);
-            this.queues.add(queue);
-            return queue;
+        if (this.ringChannels < this.uringQueues * this.channelsPerQueue) {
+            int qid = this.ringChannels++ % this.uringQueues;
+            if (qid == this.queues.size()) {
+                this.queues.add(new FuseUringQueue(this.session, this.sessionFd, qid, this.uringEntries, this.pool,
+                        this.operations));
+            }
+            return this.queues.get(qid).channel(channel);
         }
         return channel;
     }

@@ -140,7 +140,7 @@ final class FuseOperations {
             out.putInt(INIT_OUT_FLAGS, flags | FUSE_INIT_EXT);
             out.putInt(INIT_OUT_FLAGS2, FUSE_OVER_IO_URING_FLAGS2);
         }
-        this.session.initialized(minor, uring);
+        this.session.negotiated(minor, uring);
         if ((kernelFlags & FUSE_ASYNC_DIO) == 0) {
             log.warn("Kernel FUSE lacks asynchronous direct I/O: {} will serve one request at a time",
                     this.spec.name());

@@ -70,10 +70,17 @@ final class FuseSession {
         return this.uringWanted;
     }
 
-    /** Records the INIT reply sent: the minor version and whether it enabled io_uring. */
-    void initialized(int minor, boolean uring) {
+    /** Records what the INIT reply negotiates: the minor version and whether it enables io_uring. */
+    void negotiated(int minor, boolean uring) {
         this.minor = minor;
         this.uring = uring;
+    }
+
+    /**
+     * The INIT reply reached the kernel: the rings may register now (the kernel refuses them
+     * with EAGAIN before).
+     */
+    void initialized() {
         this.initialized.countDown();
     }
 

@@ -17,6 +17,8 @@ import io.bdus.transport.RequestPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -24,33 +26,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One FUSE-over-io_uring queue (the kernel keeps one per possible CPU and hands a request to
- * the queue of the CPU it was issued on), served by one thread with its own ring. Each ring
- * entry registers a header area and a payload buffer with the kernel
- * ({@code FUSE_IO_URING_CMD_REGISTER}); the kernel completes the entry's command once it has
- * written a request into them, and the reply goes back in the same buffers with
- * {@code FUSE_IO_URING_CMD_COMMIT_AND_FETCH}, which also re-arms the entry for the next
- * request. The replies of one pass over the completions go to the kernel in the same
- * {@code io_uring_enter} that waits for the next ones.
+ * the queue of the CPU it was issued on) with its own ring. Each ring entry registers a
+ * header area and a payload buffer with the kernel ({@code FUSE_IO_URING_CMD_REGISTER}); the
+ * kernel completes the entry's command once it has written a request into them, and the
+ * reply goes back in the same buffers with {@code FUSE_IO_URING_CMD_COMMIT_AND_FETCH}, which
+ * also re-arms the entry for the next request. The commits of one pass over the completions
+ * go to the kernel in the same {@code io_uring_enter} that waits for the next ones.
  *
  * <p>The kernel uses the rings only after INIT enabled FUSE over io_uring and every queue
  * registered; until then requests come through {@code /dev/fuse}. When INIT did not enable
- * it (the kernel does not offer it), the queue serves a cloned {@code /dev/fuse} descriptor
- * instead.
+ * it (the kernel does not offer it), each of the queue's channels serves a cloned
+ * {@code /dev/fuse} descriptor instead.
  *
  * <p>A request is copied from its entry into a {@link FuseRequest} of the device's pool (in
  * the layout of a {@code /dev/fuse} read, so one decoder serves both) and its reply copied
  * back: the entry returns to the kernel at the reply, while the request's buffer stays with a
  * driver that answers after the request timed out, and is never refilled under it.
  *
- * <p>One thread at a time touches a ring (an SQ has one producer), under a lock: this
- * queue's thread holds it except while a driver handles a request on it. A thread that
- * answers later copies the reply into the entry and marks it ready; if the lock is free it
- * submits the commit itself (so a queue whose thread is stuck in a blocking driver still
- * answers the rest, and the watchdog's ETIMEDOUT still reaches the kernel), else the holder
- * commits it, woken through an eventfd read kept in the ring when it waits there. Answering
- * threads never wait for the lock. Rings are set up without SINGLE_ISSUER for this.
+ * <p>Threads: a queue is served by one or more channels, leader/follower. One thread at a
+ * time holds the ring (an SQ has one producer; rings are set up without SINGLE_ISSUER): it
+ * reaps completions, commits, and waits in the ring. Before it hands a request to the driver
+ * it lets go, so that a follower leads meanwhile; a driver that blocks or hangs holds up its
+ * own thread only. A thread that answers later (an asynchronous driver, the watchdog's
+ * ETIMEDOUT, a former leader back from the driver) copies the reply into the entry and marks
+ * it ready; if the ring is free it submits the commit itself, else the leader commits it,
+ * woken through an eventfd read kept in the ring when it waits there. Answering threads
+ * never wait for the ring.
  */
-final class FuseUringQueue implements RequestChannel, FuseReplies {
+final class FuseUringQueue implements FuseReplies {
 
     private static final Logger log = LoggerFactory.getLogger(FuseUringQueue.class);
 
@@ -63,7 +66,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
 
     private static final int ECONNABORTED = 103;
 
-    /** How often a waiting queue looks whether it was closed. */
+    /** How often a waiting leader looks whether the device closes. */
     private static final long POLL_NANOS = 200_000_000L;
 
     private final DeviceSpec spec;
@@ -78,67 +81,61 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
 
     private final FuseOperations operations;
 
-    private final FuseChannel fallback;
-
     private final Entry[] entries;
 
     private final int payloadSize;
 
-    /**
-     * Held by whoever touches the ring's SQ or CQ (an SQ has one producer): this queue's
-     * thread, except while it waits for the driver, and an answering thread that finds it
-     * free and submits its commit itself. Answering threads only try it, never wait for it.
-     */
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
+
+    /** Held by the thread that leads: the only one to touch the ring's SQ and CQ. */
     private final ReentrantLock ringLock = new ReentrantLock();
 
-    /** Whether this queue's thread waits in the ring, holding the lock: wake it through the eventfd. */
+    /** Whether the leader waits in the ring: wake it through the eventfd. */
     private final AtomicBoolean sleeping = new AtomicBoolean();
-
-    /** Set under the lock once the ring is closed. */
-    private boolean ringClosed;
 
     private final Memory wakeValue = new Memory(Long.BYTES);
 
     private final AtomicBoolean malformedLogged = new AtomicBoolean();
 
-    private volatile boolean registered;
+    private final CompletionHandler completions = (userData, result, flags) -> onCompletion(userData, result);
 
-    /** Requests this queue received over its ring; written by its thread only. */
-    private volatile long served;
+    private volatile boolean registered;
 
     private volatile String failure;
 
-    private final CompletionHandler completions = (userData, result, flags) -> onCompletion(userData, result);
+    private volatile boolean closed;
 
-    private RequestHandler handler;
+    /** Requests received over the ring; written under the lock only. */
+    private volatile long served;
+
+    // under ringLock:
+
+    private IoUring ring;
 
     private EventFd wake;
 
-    private IoUring ring;
+    private boolean ringClosed;
 
     /** Entries whose command is with the kernel (registered or committed, not completed). */
     private int withKernel;
 
+    /** Entries holding a request no thread has taken yet. */
+    private int arrived;
+
     private boolean ended;
-
-    private boolean serving;
-
-    private boolean closed;
 
     /**
      * @param fd a {@code /dev/fuse} descriptor of the session, for the ring commands
-     * @param fallback the channel to serve instead when INIT did not enable io_uring
      * @param entryCount ring entries, each with a header area and a payload buffer
      */
     FuseUringQueue(FuseSession session, int fd, int qid, int entryCount, RequestPool<FuseRequest> pool,
-            FuseOperations operations, FuseChannel fallback) {
+            FuseOperations operations) {
         this.spec = session.spec();
         this.session = session;
         this.fd = fd;
         this.qid = qid;
         this.pool = pool;
         this.operations = operations;
-        this.fallback = fallback;
         this.payloadSize = payloadSize(this.spec.maxRequestSize());
         this.entries = new Entry[entryCount];
     }
@@ -149,13 +146,14 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         return (size + DeviceSpec.PAGE_SIZE - 1) / DeviceSpec.PAGE_SIZE * DeviceSpec.PAGE_SIZE;
     }
 
-    int qid() {
-        return this.qid;
-    }
-
-    /** The fallback channel's descriptor, which the device closes. */
-    FuseChannel fallback() {
-        return this.fallback;
+    /**
+     * One more channel serving this queue.
+     * @param fallback what it serves instead when INIT did not enable io_uring
+     */
+    RequestChannel channel(FuseChannel fallback) {
+        Channel channel = new Channel(fallback);
+        this.channels.add(channel);
+        return channel;
     }
 
     /** Whether every entry of this queue was handed to the kernel. */
@@ -173,94 +171,94 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         return this.failure;
     }
 
-    synchronized boolean isServing() {
-        return this.serving || this.fallback.isServing();
-    }
-
-    @Override
-    public void serve(RequestHandler handler) throws IOException {
-        synchronized (this) {
-            if (this.closed) {
-                return;
-            }
-            this.serving = true;
-        }
-        try {
-            if (!awaitInit()) {
-                return;
-            }
-            if (!this.session.uring()) {
-                synchronized (this) {
-                    this.serving = false;
-                    notifyAll();
-                }
-                this.fallback.serve(handler);
-                return;
-            }
-            serveRing(handler);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
-        finally {
-            synchronized (this) {
-                this.serving = false;
-                notifyAll();
-            }
+    /** Every channel returns within moments; the last leader closes the ring. */
+    void close() {
+        this.closed = true;
+        for (Channel channel : this.channels) {
+            channel.close();
         }
     }
 
-    /** @return false if the queue was closed first */
-    private boolean awaitInit() throws InterruptedException {
-        while (!this.session.awaitInit(POLL_NANOS / 1_000_000)) {
-            synchronized (this) {
-                if (this.closed) {
-                    return false;
-                }
+    /** Waits up to {@code millis} for every channel to return. */
+    boolean awaitIdle(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        for (Channel channel : this.channels) {
+            if (!channel.awaitIdle(Math.max(1, (deadline - System.nanoTime()) / 1_000_000))) {
+                return false;
             }
         }
         return true;
     }
 
-    private void serveRing(RequestHandler handler) throws IOException {
+    /** @return false if the queue was closed first */
+    private boolean awaitInit() throws InterruptedException {
+        while (!this.session.awaitInit(POLL_NANOS / 1_000_000)) {
+            if (this.closed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Serves the ring as leader or follower until it closes. */
+    private void lead(RequestHandler handler) throws IOException, InterruptedException {
         this.ringLock.lock();
         try {
-            open();
-            register();
-            loop(handler);
-        }
-        catch (IOException | RuntimeException ex) {
-            if (this.failure == null) {
-                this.failure = "FUSE io_uring queue " + this.qid + " of " + this.spec.name() + " failed: " + ex;
+            if (this.ring == null && !this.ringClosed) {
+                setUp();
             }
-            throw ex;
+            while (!this.ringClosed) {
+                this.ring.complete(this.completions);
+                Entry entry = (this.arrived > 0) ? nextArrived() : null;
+                if (entry != null) {
+                    if (!serveEntry(entry, handler)) {
+                        // another thread leads now: follow
+                        this.ringLock.lock();
+                    }
+                    continue;
+                }
+                commitReady();
+                if ((this.ended && this.withKernel == 0) || this.closed) {
+                    tearDown();
+                    return;
+                }
+                this.sleeping.set(true);
+                // replies made ready before the flag was set did not wake anyone
+                commitReady();
+                this.ring.submitAndWait(1, POLL_NANOS);
+                this.sleeping.set(false);
+            }
         }
         finally {
-            teardown();
-            this.ringLock.unlock();
+            if (this.ringLock.isHeldByCurrentThread()) {
+                this.ringLock.unlock();
+            }
         }
     }
 
-    private void open() throws IOException {
-        // one SQ slot per entry and one for the eventfd read: the SQ never fills
-        this.ring = IoUring.open(this.entries.length + 1, IoUring.SETUP_SQE128);
-        this.wake = EventFd.open(false);
-        for (int i = 0; i < this.entries.length; i++) {
-            this.entries[i] = new Entry(i, this.payloadSize);
+    private void setUp() throws IOException {
+        try {
+            // one SQ slot per entry and one for the eventfd read: the SQ never fills
+            this.ring = IoUring.open(this.entries.length + 1, IoUring.SETUP_SQE128);
+            this.wake = EventFd.open(false);
+            for (int i = 0; i < this.entries.length; i++) {
+                this.entries[i] = new Entry(i, this.payloadSize);
+            }
+            for (Entry entry : this.entries) {
+                this.ring.next().uringCommand(this.fd, FUSE_IO_URING_CMD_REGISTER, entry.index)
+                    .address(entry.iovecAddress)
+                    .length(URING_IOV_SEGS)
+                    .putCommandShort(URING_CMD_QID, (short) this.qid);
+                this.withKernel++;
+            }
+            armWake();
+            this.ring.submit();
         }
-    }
-
-    private void register() throws IOException {
-        for (Entry entry : this.entries) {
-            SubmissionEntry sqe = this.ring.next();
-            sqe.uringCommand(this.fd, FUSE_IO_URING_CMD_REGISTER, entry.index)
-                .address(entry.iovecAddress)
-                .length(URING_IOV_SEGS)
-                .putCommandShort(URING_CMD_QID, (short) this.qid);
-            this.withKernel++;
+        catch (IOException | RuntimeException ex) {
+            this.failure = "FUSE io_uring queue " + this.qid + " of " + this.spec.name() + " failed: " + ex;
+            tearDown();
+            throw ex;
         }
-        armWake();
-        this.ring.submit();
         this.registered = true;
         log.debug("FUSE io_uring queue {} of {}: {} entries of {} bytes registered", this.qid, this.spec.name(),
                 this.entries.length, this.payloadSize);
@@ -270,20 +268,14 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         this.ring.next().read(this.wake.fd(), Pointer.nativeValue(this.wakeValue), Long.BYTES, -1, WAKE);
     }
 
-    private void loop(RequestHandler handler) throws IOException {
-        this.handler = handler;
-        while (true) {
-            this.ring.complete(this.completions);
-            commitReady();
-            if ((this.ended && this.withKernel == 0) || isClosed()) {
-                // closing the ring cancels what is still with the kernel
-                return;
-            }
-            this.sleeping.set(true);
-            // replies made ready before the flag was set did not signal
-            commitReady();
-            this.ring.submitAndWait(1, POLL_NANOS);
-            this.sleeping.set(false);
+    private void tearDown() {
+        this.ringClosed = true;
+        // closing the ring cancels the commands still with the kernel
+        if (this.ring != null) {
+            this.ring.close();
+        }
+        if (this.wake != null) {
+            this.wake.close();
         }
     }
 
@@ -305,15 +297,19 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
             entryFailed(entry, -result);
             return;
         }
-        try {
-            if (!serveEntry(entry, this.handler)) {
-                this.ended = true;
+        entry.arrived = true;
+        this.arrived++;
+    }
+
+    private Entry nextArrived() {
+        for (Entry entry : this.entries) {
+            if (entry.arrived) {
+                entry.arrived = false;
+                this.arrived--;
+                return entry;
             }
         }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            this.ended = true;
-        }
+        return null;
     }
 
     private void entryFailed(Entry entry, int errno) {
@@ -337,7 +333,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
 
     private static String hint(int errno) {
         return switch (errno) {
-            case 95 -> " (FUSE over io_uring is disabled: /sys/module/fuse/parameters/enable_uring is N)";
+            case 95 -> " (FUSE over io_uring is disabled: " + FuseIoUring.MODULE_PARAMETER + " is N)";
             case Errno.EINVAL -> " (the kernel refused the queue or the entry's buffers)";
             case Errno.EAGAIN -> " (INIT had not been answered)";
             default -> "";
@@ -345,18 +341,18 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
     }
 
     /**
-     * Validates the request the kernel wrote into {@code entry}, copies it into a request of
-     * the pool, decodes it and serves it.
-     * @return false once the pool closed
+     * Serves the request the kernel wrote into {@code entry}; called holding the ring.
+     * @return whether this thread still holds the ring (it lets go while the driver works)
      */
     private boolean serveEntry(Entry entry, RequestHandler handler) throws InterruptedException {
-        ByteBuffer header = entry.header;
-        long unique = header.getLong(URING_IN_OUT + IN_UNIQUE);
+        long unique = entry.header.getLong(URING_IN_OUT + IN_UNIQUE);
         FuseRequest request = this.pool.take();
         if (request == null) {
-            return false;
+            // the device closes
+            this.ended = true;
+            return true;
         }
-        int length = fetch(header, entry.payload, request);
+        int length = fetch(entry.header, entry.payload, request);
         if (length < 0) {
             this.pool.give(request);
             malformed(entry);
@@ -364,35 +360,47 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         }
         this.served++;
         int reply = this.operations.decode(request, length);
-        if (reply == FuseOperations.FOR_DRIVER) {
-            request.ringEntry = entry.index;
-            boolean answered;
-            // the driver may block (or hang): meanwhile answering threads submit themselves
-            this.ringLock.unlock();
-            try {
-                flushReady();
-                answered = request.serve(handler, this);
-            }
-            finally {
-                this.ringLock.lock();
-            }
-            if (!answered) {
-                return true;
-            }
-            reply = request.claimAnswer() ? this.operations.answer(request, request.answer()) : -1;
+        if (reply != FuseOperations.FOR_DRIVER) {
+            finish(entry, request, reply, unique);
+            return true;
         }
+        request.ringEntry = entry.index;
+        this.ringLock.unlock();
+        flushReady();
+        if (!request.serve(handler, this)) {
+            // answered later, through sendLate
+            return this.ringLock.tryLock();
+        }
+        reply = request.claimAnswer() ? this.operations.answer(request, request.answer()) : -1;
+        if (this.ringLock.tryLock()) {
+            finish(entry, request, reply, unique);
+            return true;
+        }
+        // another thread leads: hand it the reply
         if (reply > 0) {
             copyReply(entry.header, entry.payload, request, reply);
+            this.pool.give(request);
+            ready(entry, unique);
+        }
+        else {
+            this.pool.give(request);
+        }
+        return false;
+    }
+
+    /** Commits the reply of {@code length} bytes in {@code request}'s views; holding the ring. */
+    private void finish(Entry entry, FuseRequest request, int length, long unique) {
+        if (length > 0) {
+            copyReply(entry.header, entry.payload, request, length);
             commit(entry, unique);
         }
-        else if (reply == FuseOperations.NO_REPLY) {
+        else if (length == FuseOperations.NO_REPLY) {
             // nothing through the ring goes unanswered: the entry comes back only with a commit
             errorReply(entry.header, unique, Errno.EIO);
             commit(entry, unique);
         }
-        // reply < 0: the watchdog answered and made the entry ready
+        // else the watchdog answered and made the entry ready
         this.pool.give(request);
-        return true;
     }
 
     /**
@@ -455,16 +463,18 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         header.putInt(URING_ENT_PAYLOAD_SZ, 0);
     }
 
-    /** Queues {@code entry}'s commit; this thread only. */
+    /** Queues {@code entry}'s commit; holding the ring. */
     private void commit(Entry entry, long commitId) {
-        SubmissionEntry sqe = this.ring.next();
-        sqe.uringCommand(this.fd, FUSE_IO_URING_CMD_COMMIT_AND_FETCH, entry.index)
+        if (this.ringClosed) {
+            return;
+        }
+        this.ring.next().uringCommand(this.fd, FUSE_IO_URING_CMD_COMMIT_AND_FETCH, entry.index)
             .putCommandLong(URING_CMD_COMMIT_ID, commitId)
             .putCommandShort(URING_CMD_QID, (short) this.qid);
         this.withKernel++;
     }
 
-    /** Commits the entries other threads made ready. */
+    /** Commits the entries other threads made ready; holding the ring. */
     private void commitReady() {
         for (Entry entry : this.entries) {
             if (entry != null && entry.ready) {
@@ -501,7 +511,7 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         return (index >= 0 && index < entries.length) ? entries[index] : null;
     }
 
-    /** Hands a reply written into {@code entry} to this queue's thread, waking it if it waits. */
+    /** Hands a reply written into {@code entry} to the ring. Never waits for it. */
     private void ready(Entry entry, long commitId) {
         entry.readyCommitId = commitId;
         entry.ready = true;
@@ -510,8 +520,8 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
 
     /**
      * Submits the commits of ready entries when the ring is free; else leaves them to the
-     * thread holding it, which commits every ready entry before it waits and looks again
-     * after it lets go (and is woken through the eventfd when it waits in the ring).
+     * leader, which commits every ready entry before it waits (woken through the eventfd if
+     * it waits already) and before it lets go.
      */
     private void flushReady() {
         while (anyReady()) {
@@ -551,39 +561,71 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
         return false;
     }
 
-    private synchronized boolean isClosed() {
-        return this.closed;
-    }
+    /** One channel (one serving thread) of the queue. */
+    private final class Channel implements RequestChannel {
 
-    private void teardown() {
-        this.ringClosed = true;
-        // closing the ring cancels the commands still with the kernel
-        if (this.ring != null) {
-            this.ring.close();
+        private final FuseChannel fallback;
+
+        private boolean serving;
+
+        private boolean closed;
+
+        Channel(FuseChannel fallback) {
+            this.fallback = fallback;
         }
-        if (this.wake != null) {
-            this.wake.close();
-        }
-    }
 
-    /** A later {@link #serve} returns at once, a running one within a short while. */
-    @Override
-    public synchronized void close() {
-        this.closed = true;
-        this.fallback.close();
-    }
-
-    /** Waits up to {@code millis} for {@link #serve} to return. */
-    synchronized boolean awaitIdle(long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        while (this.serving) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                return false;
+        @Override
+        public void serve(RequestHandler handler) throws IOException {
+            synchronized (this) {
+                if (this.closed) {
+                    return;
+                }
+                this.serving = true;
             }
-            wait(left);
+            try {
+                if (!awaitInit()) {
+                    return;
+                }
+                if (session.uring()) {
+                    lead(handler);
+                    return;
+                }
+                synchronized (this) {
+                    this.serving = false;
+                    notifyAll();
+                }
+                this.fallback.serve(handler);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            finally {
+                synchronized (this) {
+                    this.serving = false;
+                    notifyAll();
+                }
+            }
         }
-        return this.fallback.awaitIdle(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                this.closed = true;
+            }
+            this.fallback.close();
+        }
+
+        synchronized boolean awaitIdle(long millis) throws InterruptedException {
+            long deadline = System.nanoTime() + millis * 1_000_000;
+            while (this.serving) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return false;
+                }
+                wait(left);
+            }
+            return this.fallback.awaitIdle(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        }
     }
 
     /** One ring entry: its header area, payload buffer and the iovec that registers them. */
@@ -599,8 +641,11 @@ final class FuseUringQueue implements RequestChannel, FuseReplies {
 
         final long iovecAddress;
 
-        /** Set by an answering thread once the reply is in the buffers, cleared by the queue's thread. */
+        /** Set once a reply is in the buffers, cleared by the thread that commits it. */
         volatile boolean ready;
+
+        /** Holds a request no thread has taken yet; under the ring lock. */
+        boolean arrived;
 
         long readyCommitId;
 
