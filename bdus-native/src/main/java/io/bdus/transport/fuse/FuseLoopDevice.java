@@ -104,8 +104,9 @@ final class FuseLoopDevice implements TransportDevice {
         // on the memory they pin (the kernel queues the rest until an entry is free)
         // several channels per queue when the plan has more: a blocking driver then keeps
         // serving a queue while one of its channels waits in the driver
+        // (at least two: a request stuck in a blocking driver holds one up, not its CPU's queue)
         this.channelsPerQueue = (this.uringQueues > 0)
-                ? Math.max(1, (plan.channels() + this.uringQueues - 1) / this.uringQueues) : 0;
+                ? Math.max(2, (plan.channels() + this.uringQueues - 1) / this.uringQueues) : 0;
         this.channelCount = (this.uringQueues > 0) ? 1 + this.uringQueues * this.channelsPerQueue : plan.channels();
         this.uringEntries = Math.max(2, Math.min(MAX_URING_ENTRIES, plan.requestsInFlight()));
         this.operations = new FuseOperations(session);
