@@ -49,9 +49,11 @@ import org.slf4j.LoggerFactory;
  * it lets go, so that a follower leads meanwhile; a driver that blocks or hangs holds up its
  * own thread only. A thread that answers later (an asynchronous driver, the watchdog's
  * ETIMEDOUT, a former leader back from the driver) copies the reply into the entry and marks
- * it ready; if the ring is free it submits the commit itself, else the leader commits it,
- * woken through an eventfd read kept in the ring when it waits there. Answering threads
- * never wait for the ring.
+ * it ready; the leader commits it, woken through an eventfd read kept in the ring when it
+ * waits there. Only the queue's channel threads submit (io_uring cancels a thread's
+ * submissions when it exits, and a driver's threads come and go); answering threads never
+ * wait for the ring. When every channel of a queue is inside the driver, ready replies wait
+ * for the first to come back.
  */
 final class FuseUringQueue implements FuseReplies {
 
@@ -511,17 +513,27 @@ final class FuseUringQueue implements FuseReplies {
         return (index >= 0 && index < entries.length) ? entries[index] : null;
     }
 
-    /** Hands a reply written into {@code entry} to the ring. Never waits for it. */
+    /**
+     * Hands a reply written into {@code entry} to the queue's channels, waking the leader if
+     * it waits in the ring. Never submits: io_uring cancels what a thread submitted when that
+     * thread exits (a driver's pool shutting down), and the next request's fetch would go
+     * with it, so only the queue's own channel threads submit.
+     */
     private void ready(Entry entry, long commitId) {
         entry.readyCommitId = commitId;
         entry.ready = true;
-        flushReady();
+        if (this.sleeping.compareAndSet(true, false)) {
+            EventFd wake = this.wake;
+            if (wake != null) {
+                wake.signal();
+            }
+        }
     }
 
     /**
      * Submits the commits of ready entries when the ring is free; else leaves them to the
      * leader, which commits every ready entry before it waits (woken through the eventfd if
-     * it waits already) and before it lets go.
+     * it waits already). A channel thread only, after it let go of the ring.
      */
     private void flushReady() {
         while (anyReady()) {
