@@ -149,8 +149,8 @@ final class FuseLoopDevice implements TransportDevice {
         if (this.ringChannels < this.uringQueues * this.channelsPerQueue) {
             int qid = this.ringChannels++ % this.uringQueues;
             if (qid == this.queues.size()) {
-                this.queues.add(new FuseUringQueue(this.session, this.sessionFd, qid, this.uringEntries, this.pool,
-                        this.operations));
+                this.queues.add(new FuseUringQueue(this.session, this.sessionFd, qid, this.uringEntries,
+                        this.channelsPerQueue, this.pool, this.operations));
             }
             return this.queues.get(qid).channel(channel);
         }

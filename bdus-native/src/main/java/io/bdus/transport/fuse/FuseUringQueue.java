@@ -20,7 +20,6 @@ import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +89,7 @@ final class FuseUringQueue implements FuseReplies {
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
 
     /** Held by the thread that leads: the only one to touch the ring's SQ and CQ. */
-    private final ReentrantLock ringLock = new ReentrantLock();
+    private final RingLock ringLock;
 
     /** Whether the leader waits in the ring: wake it through the eventfd. */
     private final AtomicBoolean sleeping = new AtomicBoolean();
@@ -129,9 +128,10 @@ final class FuseUringQueue implements FuseReplies {
     /**
      * @param fd a {@code /dev/fuse} descriptor of the session, for the ring commands
      * @param entryCount ring entries, each with a header area and a payload buffer
+     * @param channelCount how many channels will serve the queue
      */
-    FuseUringQueue(FuseSession session, int fd, int qid, int entryCount, RequestPool<FuseRequest> pool,
-            FuseOperations operations) {
+    FuseUringQueue(FuseSession session, int fd, int qid, int entryCount, int channelCount,
+            RequestPool<FuseRequest> pool, FuseOperations operations) {
         this.spec = session.spec();
         this.session = session;
         this.fd = fd;
@@ -140,6 +140,7 @@ final class FuseUringQueue implements FuseReplies {
         this.operations = operations;
         this.payloadSize = payloadSize(this.spec.maxRequestSize());
         this.entries = new Entry[entryCount];
+        this.ringLock = new RingLock(channelCount);
     }
 
     /** The payload buffer the kernel wants: at least max(8 KiB, max_write), whole pages. */
@@ -153,7 +154,10 @@ final class FuseUringQueue implements FuseReplies {
      * @param fallback what it serves instead when INIT did not enable io_uring
      */
     RequestChannel channel(FuseChannel fallback) {
-        Channel channel = new Channel(fallback);
+        if (this.channels.size() >= this.ringLock.slots()) {
+            throw new IllegalStateException("queue " + this.qid + " has all its " + this.ringLock.slots() + " channels");
+        }
+        Channel channel = new Channel(fallback, this.channels.size());
         this.channels.add(channel);
         return channel;
     }
@@ -203,8 +207,8 @@ final class FuseUringQueue implements FuseReplies {
     }
 
     /** Serves the ring as leader or follower until it closes. */
-    private void lead(RequestHandler handler) throws IOException, InterruptedException {
-        this.ringLock.lock();
+    private void lead(RequestHandler handler, int slot) throws IOException, InterruptedException {
+        this.ringLock.lock(slot);
         try {
             if (this.ring == null && !this.ringClosed) {
                 setUp();
@@ -215,7 +219,7 @@ final class FuseUringQueue implements FuseReplies {
                 if (entry != null) {
                     if (!serveEntry(entry, handler)) {
                         // another thread leads now: follow
-                        this.ringLock.lock();
+                        this.ringLock.lock(slot);
                     }
                     continue;
                 }
@@ -578,12 +582,15 @@ final class FuseUringQueue implements FuseReplies {
 
         private final FuseChannel fallback;
 
+        private final int slot;
+
         private boolean serving;
 
         private boolean closed;
 
-        Channel(FuseChannel fallback) {
+        Channel(FuseChannel fallback, int slot) {
             this.fallback = fallback;
+            this.slot = slot;
         }
 
         @Override
@@ -599,7 +606,7 @@ final class FuseUringQueue implements FuseReplies {
                     return;
                 }
                 if (session.uring()) {
-                    lead(handler);
+                    lead(handler, this.slot);
                     return;
                 }
                 synchronized (this) {
