@@ -75,10 +75,29 @@ start_bdus_java() { # NAME [ARGS]: scripts/bdus serve over fuse-loop, the Java r
     DEV=$(awk '/^READY /{print $2}' "$WORK/java-$1.out")
 }
 
+URING_PARAM=/sys/module/fuse/parameters/enable_uring
+
+restore_uring_param() { # VALUE
+    echo "$1" >"$URING_PARAM" && log "restored $URING_PARAM to $1"
+}
+
+start_bdus_java_uring() { # NAME [ARGS]: start_bdus_java over FUSE io_uring; enable_uring is on for the run
+    [ -e "$URING_PARAM" ] ||
+        { UNAVAILABLE="$URING_PARAM is missing: this kernel has no FUSE over io_uring (6.14+)"; return 1; }
+    local was
+    was=$(cat "$URING_PARAM")
+    if [ "$was" != Y ]; then
+        log "setting $URING_PARAM to Y for this run (was $was; restored at the end)"
+        echo Y >"$URING_PARAM" || { UNAVAILABLE="cannot write $URING_PARAM"; return 1; }
+        defer restore_uring_param "$was"
+    fi
+    start_bdus_java "$1" --fuse-io-uring on "${@:2}"
+}
+
 # -------------------------------------------------------------------------- set-up
 log "host stage on $(uname -r), $(nproc) CPUs"
 mkdir -p "$WORK/tmpfs"
-mount -t tmpfs -o size=$((SIZE_MB * 3 + 64))M tmpfs "$WORK/tmpfs" || exit 1
+mount -t tmpfs -o size=$((SIZE_MB * 4 + 64))M tmpfs "$WORK/tmpfs" || exit 1
 defer umount -l "$WORK/tmpfs"
 
 {
@@ -94,8 +113,12 @@ defer umount -l "$WORK/tmpfs"
 add_target loop-raw raw file "loop (direct I/O) over a tmpfs file" start_loop_raw
 add_target libfuse libfuse file "C libfuse pass-through of a tmpfs file, loop (direct I/O)" start_libfuse
 add_target java-pt-fuse other file "Java PassthroughDriver of a tmpfs file over fuse-loop, 4 workers" \
-    start_bdus_java jpt --file "$(tmpfs_file java.img)"
-add_target java-ram-fuse other ram "Java RamDiskDriver over fuse-loop, 4 workers" start_bdus_java jram
+    start_bdus_java jpt --fuse-io-uring off --file "$(tmpfs_file java.img)"
+add_target java-pt-fuse-uring other file \
+    "Java PassthroughDriver of a tmpfs file over fuse-loop (io_uring), 4 workers" \
+    start_bdus_java_uring jptu --file "$(tmpfs_file java-uring.img)"
+add_target java-ram-fuse other ram "Java RamDiskDriver over fuse-loop, 4 workers" start_bdus_java jram \
+    --fuse-io-uring off
 printf '%s\t%s\t%s\t%s\t%s\n' nbdkit nbdkit ram "nbdkit, TCMU, kbdus, ublk" \
     "the host kernel has no nbd, target or module support: measured in the VM stage" >>"$OUT/unavailable.tsv"
 

@@ -21,7 +21,9 @@ Stages (each in one go):
   host  on the real CPU: loop (direct I/O) over a tmpfs file (raw); the C libfuse
         pass-through (bench/libfuse-passthrough.c) of such a file under a loop
         device; the Java PassthroughDriver of such a file and the Java RamDiskDriver,
-        both over fuse-loop (scripts/bdus serve)
+        both over fuse-loop (scripts/bdus serve), and the PassthroughDriver over
+        fuse-loop with FUSE over io_uring (the run sets
+        /sys/module/fuse/parameters/enable_uring to Y for it and restores it, saying so)
   vm    in one boot of the test VM (kernel/vm/vmrun, Debian's newest 7.x kernel, 2 vCPUs,
         QEMU/TCG): brd (raw); nbdkit memory and nbdkit file over brd through the kernel
         nbd client; the C libfuse pass-through of brd under a loop device; TCMU

@@ -14,7 +14,9 @@ import io.bdus.driver.rados.InvalidRadosSettingsException;
 import io.bdus.driver.rados.RadosDriver;
 import io.bdus.driver.rados.RadosSettings;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.linux.Owner;
 import io.bdus.transport.Transport;
+import io.bdus.transport.fuse.FuseIoUring;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusControl;
 import io.bdus.transport.kbdus.KbdusDeviceConfig;
@@ -61,6 +63,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--transport", paramLabel = "auto|kbdus|fuse-loop", defaultValue = "auto",
             description = "auto (the default) picks kbdus when /dev/bdus-control exists, else fuse-loop.")
     String transport;
+
+    @Option(names = "--fuse-io-uring", paramLabel = "auto|on|off", defaultValue = "auto",
+            description = "fuse-loop only: serve requests over io_uring (FUSE over io_uring, Linux 6.14+). auto (the "
+                    + "default) does when /sys/module/fuse/parameters/enable_uring is Y and the kernel agrees, on "
+                    + "fails when it cannot, off always uses /dev/fuse. bdus never changes the module parameter.")
+    String fuseIoUring;
 
     @Option(names = "--name", paramLabel = "NAME",
             description = "Device name: 1 to 32 letters, digits, '-' or '_' (default: disk0, or the kept device's "
@@ -304,7 +312,7 @@ final class ServeCommand implements Callable<Integer> {
             case KbdusTransport.NAME:
                 return new KbdusTransport();
             case FuseLoopTransport.NAME:
-                return new FuseLoopTransport(fuseLoopDirectory, false);
+                return fuseLoop(fuseLoopDirectory);
             case "auto":
                 if (KbdusControl.isLoaded() || this.attach != null) {
                     this.autoChoice = "kbdus (" + KbdusControl.CONTROL_PATH + " exists)";
@@ -312,11 +320,23 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 this.autoChoice = "fuse-loop (" + KbdusControl.CONTROL_PATH + " is missing: the kbdus module is not "
                         + "loaded)";
-                return new FuseLoopTransport(fuseLoopDirectory, false);
+                return fuseLoop(fuseLoopDirectory);
             default:
                 throw usage("Invalid value for option '--transport': '" + this.transport
                         + "' (allowed: auto, kbdus, fuse-loop)");
         }
+    }
+
+    private FuseLoopTransport fuseLoop(Path directory) {
+        FuseIoUring mode;
+        try {
+            mode = FuseIoUring.of(this.fuseIoUring);
+        }
+        catch (IllegalArgumentException ex) {
+            throw usage("Invalid value for option '--fuse-io-uring': '" + this.fuseIoUring
+                    + "' (allowed: auto, on, off)");
+        }
+        return new FuseLoopTransport(directory, false, Owner.ROOT, mode);
     }
 
     /** The kernel's view of the device {@code --attach} names. */

@@ -198,6 +198,8 @@ final class ServedDevice implements ControlledDevices, DeviceListener {
     }
 
     static String describe(BlockDevice device) {
-        return "device '" + device.name() + "' (" + device.transportName() + ", " + device.path() + ")";
+        Object requests = device.transportDetails().get("requests");
+        return "device '" + device.name() + "' (" + device.transportName()
+                + ((requests != null) ? " over " + requests : "") + ", " + device.path() + ")";
     }
 }

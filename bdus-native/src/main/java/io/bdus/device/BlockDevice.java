@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -275,6 +276,12 @@ public final class BlockDevice implements AutoCloseable {
 
     public String transportName() {
         return this.transportName;
+    }
+
+    /** How the transport serves this device (see {@link TransportDevice#details()}); empty before it exists. */
+    public Map<String, Object> transportDetails() {
+        TransportDevice device = this.transportDevice;
+        return (device != null) ? device.details() : Map.of();
     }
 
     public DeviceState state() {

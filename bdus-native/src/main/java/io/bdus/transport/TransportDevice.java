@@ -2,6 +2,7 @@ package io.bdus.transport;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * A block device a transport created, from the runtime's side. The runtime opens
@@ -16,6 +17,14 @@ public interface TransportDevice extends AutoCloseable {
 
     /** How many channels (serving threads) this device wants. */
     int channelCount();
+
+    /**
+     * How this device serves, for people: names and values (strings, numbers, booleans) in
+     * the order to show them, such as how requests reach the transport. Empty by default.
+     */
+    default Map<String, Object> details() {
+        return Map.of();
+    }
 
     /** Opens one more channel; called {@link #channelCount()} times before {@link #activate}. */
     RequestChannel openChannel() throws IOException;

@@ -12,6 +12,9 @@ import io.bdus.testing.CephTestCluster;
 import io.bdus.testing.HostAssumptions;
 import io.bdus.testing.Shell;
 import io.bdus.transport.Transport;
+import io.bdus.linux.Owner;
+import io.bdus.testing.FuseIoUringParameter;
+import io.bdus.transport.fuse.FuseIoUring;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
 import java.io.IOException;
@@ -28,7 +31,11 @@ import java.util.stream.Stream;
  * The transport is fuse-loop, or the one named by {@code -Dbdus.test.transport} ({@code kbdus}
  * inside the kernel test VM), so both transports pass the same suite; the tests' data lives in
  * RAM and files, or with {@code -Dbdus.test.storage=rados} in RADOS images on the test cluster
- * (scripts/ceph-test-cluster.sh), so that the RADOS driver passes it too.
+ * (scripts/ceph-test-cluster.sh), so that the RADOS driver passes it too. With
+ * {@code -Dbdus.test.fuse-io-uring=on} fuse-loop devices serve over io_uring (the run turns
+ * the fuse module parameter enable_uring on and restores it, saying so; it skips where the
+ * kernel has none), with {@code off} through {@code /dev/fuse}; {@code auto}, the default,
+ * leaves it to the host's setting.
  */
 final class HostDevices {
 
@@ -58,12 +65,21 @@ final class HostDevices {
             String name = System.getProperty("bdus.test.transport", FuseLoopTransport.NAME);
             transport = switch (name) {
                 case KbdusTransport.NAME -> new KbdusTransport();
-                case FuseLoopTransport.NAME -> new FuseLoopTransport(STATE_DIR);
+                case FuseLoopTransport.NAME -> new FuseLoopTransport(STATE_DIR, true, Owner.ROOT, fuseIoUring());
                 default -> throw new IllegalArgumentException(
                         "bdus.test.transport must be fuse-loop or kbdus, was '" + name + "'");
             };
         }
         return transport;
+    }
+
+    /** The io_uring mode of fuse-loop devices, {@code -Dbdus.test.fuse-io-uring}. */
+    static FuseIoUring fuseIoUring() {
+        FuseIoUring mode = FuseIoUring.of(System.getProperty("bdus.test.fuse-io-uring", "auto"));
+        if (mode == FuseIoUring.ON) {
+            FuseIoUringParameter.enableForThisRun();
+        }
+        return mode;
     }
 
     /** Whether the suite keeps its data in RADOS ({@code -Dbdus.test.storage=rados}) rather than RAM and files. */

@@ -1,6 +1,7 @@
 package io.bdus.transport.fuse;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Errno;
 import io.bdus.linux.LibC;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>The descriptor is closed by the device, once no request read from it can still be
  * answered.
  */
-final class FuseChannel implements RequestChannel {
+final class FuseChannel implements RequestChannel, FuseReplies {
 
     private static final Logger log = LoggerFactory.getLogger(FuseChannel.class);
 
@@ -32,11 +33,16 @@ final class FuseChannel implements RequestChannel {
 
     private final DeviceSpec spec;
 
+    private final FuseSession session;
+
     private final int fd;
 
     private final RequestPool<FuseRequest> pool;
 
     private final FuseOperations operations;
+
+    /** The watchdog's ETIMEDOUT reply: a header only. */
+    private final Memory timeoutReply = new Memory(FuseProtocol.OUT_HEADER_SIZE);
 
     private boolean serving;
 
@@ -44,6 +50,7 @@ final class FuseChannel implements RequestChannel {
 
     FuseChannel(FuseSession session, int fd, RequestPool<FuseRequest> pool, FuseOperations operations) {
         this.spec = session.spec();
+        this.session = session;
         this.fd = fd;
         this.pool = pool;
         this.operations = operations;
@@ -98,6 +105,9 @@ final class FuseChannel implements RequestChannel {
                 }
                 if (reply > 0 && !send(request, reply)) {
                     return;
+                }
+                if (request.opcode == FuseProtocol.FUSE_INIT && this.session.minor() > 0) {
+                    this.session.initialized();
                 }
             }
         }
@@ -157,8 +167,26 @@ final class FuseChannel implements RequestChannel {
         }
     }
 
+    @Override
+    public boolean sendTimeout(FuseRequest request, long unique) {
+        Memory reply = this.timeoutReply;
+        reply.setInt(FuseProtocol.OUT_LEN, FuseProtocol.OUT_HEADER_SIZE);
+        reply.setInt(FuseProtocol.OUT_ERROR, -Errno.ETIMEDOUT);
+        reply.setLong(FuseProtocol.OUT_UNIQUE, unique);
+        try {
+            LibC.write(this.fd, reply, FuseProtocol.OUT_HEADER_SIZE);
+            return true;
+        }
+        catch (LastErrorException ex) {
+            // ENOENT: interrupted meanwhile; ENODEV: the session ended
+            log.debug("Timeout reply for {} not delivered: errno {}", this.spec.name(), ex.getErrorCode());
+            return false;
+        }
+    }
+
     /** Writes a reply from the thread that answered after the runtime returned. Never throws. */
-    void sendLate(FuseRequest request, int length) {
+    @Override
+    public void sendLate(FuseRequest request, int length) {
         try {
             LibC.write(this.fd, request.replyFrame(), length);
         }

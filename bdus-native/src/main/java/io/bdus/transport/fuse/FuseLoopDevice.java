@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -35,6 +36,9 @@ final class FuseLoopDevice implements TransportDevice {
     private static final Logger log = LoggerFactory.getLogger(FuseLoopDevice.class);
 
     private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
+
+    /** Entries per io_uring queue at most, each with a payload buffer of the largest request. */
+    static final int MAX_URING_ENTRIES = 32;
 
     private final FuseLoopTransport transport;
 
@@ -56,6 +60,19 @@ final class FuseLoopDevice implements TransportDevice {
 
     private final List<FuseChannel> channels = new ArrayList<>();
 
+    /** FUSE over io_uring: how many queues the kernel makes (one per possible CPU), else 0. */
+    private final int uringQueues;
+
+    private final int uringEntries;
+
+    private final int channelsPerQueue;
+
+    private int ringChannels;
+
+    private final FuseIoUring ioUring;
+
+    private final List<FuseUringQueue> queues = new ArrayList<>();
+
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private final AtomicLong timedOut = new AtomicLong();
@@ -73,17 +90,31 @@ final class FuseLoopDevice implements TransportDevice {
     private int loopNumber = -1;
 
     FuseLoopDevice(FuseLoopTransport transport, DeviceSpec spec, FuseSession session, Path mountPoint,
-            int sessionFd, String connection, ServingPlan plan) {
+            int sessionFd, String connection, ServingPlan plan, FuseIoUring ioUring, int uringQueues) {
         this.transport = transport;
         this.spec = spec;
         this.session = session;
         this.mountPoint = mountPoint;
         this.sessionFd = sessionFd;
         this.connection = connection;
-        this.channelCount = plan.channels();
+        this.ioUring = ioUring;
+        this.uringQueues = session.uringWanted() ? uringQueues : 0;
+        // the /dev/fuse channel (INIT, and everything before the rings are ready) and one
+        // channel per queue; each queue's entries cover the requests in flight, up to a bound
+        // on the memory they pin (the kernel queues the rest until an entry is free)
+        // several channels per queue when the plan has more: a blocking driver then keeps
+        // serving a queue while one of its channels waits in the driver
+        // (at least two: a request stuck in a blocking driver holds one up, not its CPU's queue)
+        this.channelsPerQueue = (this.uringQueues > 0)
+                ? Math.max(2, (plan.channels() + this.uringQueues - 1) / this.uringQueues) : 0;
+        this.channelCount = (this.uringQueues > 0) ? 1 + this.uringQueues * this.channelsPerQueue : plan.channels();
+        this.uringEntries = Math.max(2, Math.min(MAX_URING_ENTRIES, plan.requestsInFlight()));
         this.operations = new FuseOperations(session);
         List<FuseRequest> requests = new ArrayList<>();
-        for (int i = 0; i < plan.requestsInFlight(); i++) {
+        // over io_uring the /dev/fuse channel keeps one request to read into besides those in flight
+        int poolSize = (this.uringQueues > 0)
+                ? Math.max(plan.requestsInFlight(), this.channelCount - 1) + 1 : plan.requestsInFlight();
+        for (int i = 0; i < poolSize; i++) {
             requests.add(FuseRequest.forDevFuse(spec.maxRequestSize()));
         }
         this.pool = new RequestPool<>(requests);
@@ -108,11 +139,27 @@ final class FuseLoopDevice implements TransportDevice {
         if (this.closed.get()) {
             throw new IOException("device " + this.spec.name() + " is closed");
         }
-        FuseChannel channel;
         if (this.channels.isEmpty()) {
-            channel = new FuseChannel(this.session, this.sessionFd, this.pool, this.operations);
+            FuseChannel channel = new FuseChannel(this.session, this.sessionFd, this.pool, this.operations);
+            this.channels.add(channel);
+            return channel;
         }
-        else {
+        FuseChannel channel = new FuseChannel(this.session, cloneSession(), this.pool, this.operations);
+        this.channels.add(channel);
+        if (this.ringChannels < this.uringQueues * this.channelsPerQueue) {
+            int qid = this.ringChannels++ % this.uringQueues;
+            if (qid == this.queues.size()) {
+                this.queues.add(new FuseUringQueue(this.session, this.sessionFd, qid, this.uringEntries,
+                        this.channelsPerQueue, this.pool, this.operations));
+            }
+            return this.queues.get(qid).channel(channel);
+        }
+        return channel;
+    }
+
+    /** A new descriptor of this device's FUSE session. */
+    private int cloneSession() throws IOException {
+        {
             int fd;
             try {
                 fd = LibC.open("/dev/fuse", LibC.Flags.O_RDWR | LibC.Flags.O_CLOEXEC, 0);
@@ -128,10 +175,8 @@ final class FuseLoopDevice implements TransportDevice {
                 Loop.closeQuietly(fd);
                 throw new IOException("FUSE_DEV_IOC_CLONE failed: errno " + ex.getErrorCode(), ex);
             }
-            channel = new FuseChannel(this.session, fd, this.pool, this.operations);
+            return fd;
         }
-        this.channels.add(channel);
-        return channel;
     }
 
     @Override
@@ -146,6 +191,7 @@ final class FuseLoopDevice implements TransportDevice {
             }
         }
         awaitServing(deadline);
+        awaitRings(deadline);
         int flags = (this.spec.readOnly() ? LibC.Flags.O_RDONLY : LibC.Flags.O_RDWR) | LibC.Flags.O_DIRECT
                 | LibC.Flags.O_CLOEXEC;
         int fd;
@@ -185,8 +231,8 @@ final class FuseLoopDevice implements TransportDevice {
         }
         tune(loop[1]);
         startWatchdog();
-        log.debug("Device {} is {} (fuse-loop, {} bytes, {} channels)", this.spec.name(), this.path,
-                this.spec.size(), this.channels.size());
+        log.debug("Device {} is {} (fuse-loop, {} bytes, {} channels, requests over {})", this.spec.name(),
+                this.path, this.spec.size(), this.channels.size(), requestPath());
         return this.path;
     }
 
@@ -211,6 +257,69 @@ final class FuseLoopDevice implements TransportDevice {
                 throw new IOException("interrupted while activating " + this.spec.name(), ex);
             }
         }
+    }
+
+    /**
+     * Waits until INIT was answered and, when it enabled io_uring, until every queue handed
+     * its entries to the kernel (which uses the rings only then).
+     * @throws IOException in mode {@link FuseIoUring#ON} when the device cannot serve over io_uring
+     */
+    private void awaitRings(long deadline) throws IOException {
+        if (this.uringQueues == 0) {
+            return;
+        }
+        try {
+            if (!this.session.awaitInit(Math.max(1, (deadline - System.nanoTime()) / 1_000_000))) {
+                throw new IOException("the kernel did not send FUSE INIT for " + this.spec.name() + " in time");
+            }
+            while (this.session.uring()) {
+                List<FuseUringQueue> queues;
+                synchronized (this) {
+                    queues = List.copyOf(this.queues);
+                }
+                String failure = queues.stream().map(FuseUringQueue::failure).filter(f -> f != null).findFirst()
+                    .orElse(null);
+                if (failure != null) {
+                    if (this.ioUring == FuseIoUring.ON) {
+                        throw new IOException(failure);
+                    }
+                    log.warn("{}: requests of {} go through /dev/fuse", failure, this.spec.name());
+                    return;
+                }
+                if (queues.size() == this.uringQueues && queues.stream().allMatch(FuseUringQueue::isRegistered)) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("the io_uring queues of " + this.spec.name() + " did not register in time");
+                }
+                Thread.sleep(2);
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while activating " + this.spec.name(), ex);
+        }
+        if (this.ioUring == FuseIoUring.ON) {
+            throw new IOException("FUSE over io_uring was required (io-uring mode on), but the kernel did not offer "
+                    + "it in FUSE INIT for " + this.spec.name() + " (" + FuseIoUring.MODULE_PARAMETER
+                    + " may have been turned off meanwhile)");
+        }
+    }
+
+    /** How requests reach this device's server: {@code io_uring} or {@code /dev/fuse}. */
+    String requestPath() {
+        return (this.uringQueues > 0 && this.session.uring()) ? "io_uring" : "/dev/fuse";
+    }
+
+    /** {@code requests}: how requests reach the server, {@code io_uring} or {@code /dev/fuse}. */
+    @Override
+    public Map<String, Object> details() {
+        return Map.of("requests", requestPath());
+    }
+
+    /** Requests received over the io_uring queues so far. */
+    synchronized long uringRequests() {
+        return this.queues.stream().mapToLong(FuseUringQueue::served).sum();
     }
 
     private void tune(int number) {
@@ -240,9 +349,9 @@ final class FuseLoopDevice implements TransportDevice {
         }
         long period = Math.max(10, Math.min(1000, this.spec.requestTimeout().toMillis() / 4));
         Thread watchdog = new Thread(() -> {
-            try (Memory reply = new Memory(FuseProtocol.OUT_HEADER_SIZE)) {
+            try {
                 while (!this.closed.get()) {
-                    expireOverdue(reply, System.nanoTime(), timeout);
+                    expireOverdue(System.nanoTime(), timeout);
                     Thread.sleep(period);
                 }
             }
@@ -255,22 +364,13 @@ final class FuseLoopDevice implements TransportDevice {
         watchdog.start();
     }
 
-    private void expireOverdue(Memory reply, long now, long timeout) {
+    private void expireOverdue(long now, long timeout) {
         for (FuseRequest request : this.pool.all()) {
             long unique = request.expire(now, timeout);
             if (unique == 0) {
                 continue;
             }
-            reply.setInt(FuseProtocol.OUT_LEN, FuseProtocol.OUT_HEADER_SIZE);
-            reply.setInt(FuseProtocol.OUT_ERROR, -Errno.ETIMEDOUT);
-            reply.setLong(FuseProtocol.OUT_UNIQUE, unique);
-            try {
-                LibC.write(request.channel().fd(), reply, FuseProtocol.OUT_HEADER_SIZE);
-            }
-            catch (LastErrorException ex) {
-                // ENOENT: interrupted meanwhile; ENODEV: the session ended
-                log.debug("Timeout reply for {} not delivered: errno {}", this.spec.name(), ex.getErrorCode());
-            }
+            request.channel().sendTimeout(request, unique);
             this.timedOut.incrementAndGet();
             if (this.timeoutLogged.compareAndSet(false, true)) {
                 log.warn("Device {} ({}): a request stayed in the driver longer than {}; it was failed with "
@@ -318,17 +418,25 @@ final class FuseLoopDevice implements TransportDevice {
         // channels waiting for a free request (all in flight) stop too
         this.pool.close();
         List<FuseChannel> open;
+        List<FuseUringQueue> queues;
         synchronized (this) {
             open = List.copyOf(this.channels);
+            queues = List.copyOf(this.queues);
         }
         // with the loop detached and the mount gone the kernel ends the session, and every
-        // blocked read of /dev/fuse returns ENODEV; a client still holding /dev/loopN delays that
-        if (!awaitIdle(open, 1000) && abortConnection()) {
-            awaitIdle(open, 2000);
+        // blocked read of /dev/fuse returns ENODEV, every ring entry ENOTCONN; a client still
+        // holding /dev/loopN delays that
+        if (!awaitIdle(open, queues, 1000) && abortConnection()) {
+            awaitIdle(open, queues, 2000);
+        }
+        for (FuseUringQueue queue : queues) {
+            queue.close();
         }
         for (FuseChannel channel : open) {
             channel.close();
         }
+        // a queue leaves within moments of close and then submits nothing with the descriptors
+        awaitIdle(List.of(), queues, 5000);
         closeDescriptorsWhenAnswered(open, deadline);
         try {
             Files.deleteIfExists(this.mountPoint);
@@ -394,9 +502,14 @@ final class FuseLoopDevice implements TransportDevice {
         }
     }
 
-    private boolean awaitIdle(List<FuseChannel> channels, long millis) {
+    private boolean awaitIdle(List<FuseChannel> channels, List<FuseUringQueue> queues, long millis) {
         long deadline = System.currentTimeMillis() + millis;
         try {
+            for (FuseUringQueue queue : queues) {
+                if (!queue.awaitIdle(Math.max(1, deadline - System.currentTimeMillis()))) {
+                    return false;
+                }
+            }
             for (FuseChannel channel : channels) {
                 if (!channel.awaitIdle(Math.max(1, deadline - System.currentTimeMillis()))) {
                     return false;

@@ -53,6 +53,8 @@ public final class FuseLoopTransport implements Transport {
 
     private final Owner owner;
 
+    private final FuseIoUring ioUring;
+
     private boolean started;
 
     public FuseLoopTransport() {
@@ -77,15 +79,24 @@ public final class FuseLoopTransport implements Transport {
      *        loop devices themselves keep their usual node permissions)
      */
     public FuseLoopTransport(Path stateDirectory, boolean closeOnJvmExit, Owner owner) {
-        this(stateDirectory, ProcessHandle.current().pid(), closeOnJvmExit, owner);
+        this(stateDirectory, closeOnJvmExit, owner, FuseIoUring.AUTO);
+    }
+
+    /**
+     * @param ioUring whether devices serve their requests over io_uring (see {@link FuseIoUring})
+     */
+    public FuseLoopTransport(Path stateDirectory, boolean closeOnJvmExit, Owner owner, FuseIoUring ioUring) {
+        this(stateDirectory, ProcessHandle.current().pid(), closeOnJvmExit, owner, ioUring);
     }
 
     /** {@code ownerPid} is the pid written into mount-point names (tests simulate dead owners). */
     FuseLoopTransport(Path stateDirectory, long ownerPid) {
-        this(stateDirectory, ownerPid, true, Owner.ROOT);
+        this(stateDirectory, ownerPid, true, Owner.ROOT, FuseIoUring.AUTO);
     }
 
-    private FuseLoopTransport(Path stateDirectory, long ownerPid, boolean closeOnJvmExit, Owner owner) {
+    private FuseLoopTransport(Path stateDirectory, long ownerPid, boolean closeOnJvmExit, Owner owner,
+            FuseIoUring ioUring) {
+        this.ioUring = Objects.requireNonNull(ioUring, "ioUring");
         this.stateDirectory = stateDirectory.toAbsolutePath().normalize();
         this.ownerPid = ownerPid;
         this.closeOnJvmExit = closeOnJvmExit;
@@ -99,6 +110,26 @@ public final class FuseLoopTransport implements Transport {
 
     public Path stateDirectory() {
         return this.stateDirectory;
+    }
+
+    /** Whether devices serve their requests over io_uring. */
+    public FuseIoUring ioUring() {
+        return this.ioUring;
+    }
+
+    /**
+     * How the requests of the device on {@code path} reach this transport: {@code io_uring},
+     * {@code /dev/fuse}, or empty when no device of this transport is there.
+     */
+    public Optional<String> requestPath(String path) {
+        return this.devices.stream().filter(device -> Objects.equals(device.path(), path))
+            .map(FuseLoopDevice::requestPath).findFirst();
+    }
+
+    /** Requests the device on {@code path} received over io_uring so far, or empty when no device is there. */
+    public Optional<Long> uringRequests(String path) {
+        return this.devices.stream().filter(device -> Objects.equals(device.path(), path))
+            .map(FuseLoopDevice::uringRequests).findFirst();
     }
 
     /** Who, besides root, may open the FUSE files and list the state directory. */
@@ -130,6 +161,7 @@ public final class FuseLoopTransport implements Transport {
 
     @Override
     public TransportDevice create(DeviceSpec spec, Set<Operation> operations, ServingPlan plan) throws IOException {
+        boolean uring = this.ioUring.wanted(FuseIoUring.moduleParameter(), FuseIoUring.MODULE_PARAMETER);
         start();
         createPrivateDirectory();
         Path mountPoint = this.stateDirectory.resolve("bdus-" + this.ownerPid + "-" + spec.name());
@@ -147,9 +179,9 @@ public final class FuseLoopTransport implements Transport {
                     LibC.Flags.MS_NOSUID | LibC.Flags.MS_NODEV | LibC.Flags.MS_NOEXEC, data);
             mounted = true;
             FuseSession session = new FuseSession(spec, operations, Math.max(16, 4 * spec.maxConcurrentRequests()),
-                    this.owner);
+                    this.owner, uring);
             FuseLoopDevice device = new FuseLoopDevice(this, spec, session, mountPoint, fd,
-                    connectionOf(mountPoint), plan);
+                    connectionOf(mountPoint), plan, this.ioUring, uring ? FuseIoUring.possibleCpus() : 0);
             this.devices.add(device);
             return device;
         }

@@ -112,7 +112,13 @@ final class FuseOperations {
             out.putInt(INIT_OUT_MAJOR, KERNEL_VERSION);
             return header(r, 0, INIT_OUT_COMPAT_22_SIZE);
         }
-        int minor = Math.min(kernelMinor, MAX_MINOR);
+        // FUSE over io_uring: only when wanted, offered (the kernel offers it only while the
+        // module parameter enable_uring is on) and flags2 is understood both ways
+        int kernelFlags2 = (argLength >= INIT_IN_FLAGS2 + 4 && (kernelFlags & FUSE_INIT_EXT) != 0)
+                ? arg.getInt(INIT_IN_FLAGS2) : 0;
+        boolean uring = this.session.uringWanted() && kernelMinor >= URING_MINOR
+                && (kernelFlags2 & FUSE_OVER_IO_URING_FLAGS2) != 0;
+        int minor = Math.min(kernelMinor, uring ? URING_MINOR : MAX_MINOR);
         if (major < KERNEL_VERSION || minor < MIN_MINOR) {
             log.error("FUSE protocol {}.{} of this kernel is too old for {} (need 7.{})", major, kernelMinor,
                     this.spec.name(), MIN_MINOR);
@@ -130,13 +136,17 @@ final class FuseOperations {
         out.putInt(INIT_OUT_MAX_WRITE, maxWrite);
         out.putInt(INIT_OUT_TIME_GRAN, 1);
         out.putShort(INIT_OUT_MAX_PAGES, (short) (maxWrite / DeviceSpec.PAGE_SIZE));
-        this.session.minor(minor);
+        if (uring) {
+            out.putInt(INIT_OUT_FLAGS, flags | FUSE_INIT_EXT);
+            out.putInt(INIT_OUT_FLAGS2, FUSE_OVER_IO_URING_FLAGS2);
+        }
+        this.session.negotiated(minor, uring);
         if ((kernelFlags & FUSE_ASYNC_DIO) == 0) {
             log.warn("Kernel FUSE lacks asynchronous direct I/O: {} will serve one request at a time",
                     this.spec.name());
         }
-        log.debug("FUSE session of {}: protocol 7.{} (kernel 7.{}), flags {}, max_write {}", this.spec.name(),
-                minor, kernelMinor, Integer.toHexString(flags), maxWrite);
+        log.debug("FUSE session of {}: protocol 7.{} (kernel 7.{}), flags {}, max_write {}, io_uring {}",
+                this.spec.name(), minor, kernelMinor, Integer.toHexString(flags), maxWrite, uring);
         return header(r, 0, minor < 23 ? INIT_OUT_COMPAT_22_SIZE : INIT_OUT_SIZE);
     }
 

@@ -14,6 +14,9 @@ final class FuseProtocol {
     /** Highest minor version this server speaks; the session uses min(this, kernel's). */
     static final int MAX_MINOR = 41;
 
+    /** The minor version a session speaks when it serves over io_uring (7.42 brought it). */
+    static final int URING_MINOR = 42;
+
     /** Lowest minor we accept: 7.28 (Linux 4.20) brought max_pages. */
     static final int MIN_MINOR = 28;
 
@@ -86,6 +89,34 @@ final class FuseProtocol {
     static final int FUSE_BIG_WRITES = 1 << 5;
     static final int FUSE_ASYNC_DIO = 1 << 15;
     static final int FUSE_MAX_PAGES = 1 << 22;
+    /** {@code flags2} of fuse_init_in/out is valid (7.36). */
+    static final int FUSE_INIT_EXT = 1 << 30;
+    /** {@code FUSE_OVER_IO_URING} (bit 41 of the 64-bit flags): bit 9 of {@code flags2} (7.42). */
+    static final int FUSE_OVER_IO_URING_FLAGS2 = 1 << (41 - 32);
+
+    // FUSE over io_uring (7.42). Each ring entry has a header area, struct fuse_uring_req_header:
+    // in_out[128] holds fuse_in_header on fetch and fuse_out_header on commit, op_in[128] the
+    // opcode's first argument, then struct fuse_uring_ent_in_out; everything else (a WRITE's
+    // data, every reply argument) travels in the entry's payload buffer.
+    static final int URING_IN_OUT = 0;
+    static final int URING_OP_IN = 128;
+    static final int URING_OP_IN_SIZE = 128;
+    static final int URING_ENT_IN_OUT = 256;
+    static final int URING_ENT_FLAGS = URING_ENT_IN_OUT; // u64
+    static final int URING_ENT_COMMIT_ID = URING_ENT_IN_OUT + 8; // u64
+    static final int URING_ENT_PAYLOAD_SZ = URING_ENT_IN_OUT + 16; // u32
+    static final int URING_HEADER_SIZE = 288;
+    /** The kernel wants the payload buffer at least this big, and at least max_write. */
+    static final int URING_MIN_PAYLOAD = MIN_READ_BUFFER;
+    /** enum fuse_uring_cmd, the {@code cmd_op} of the URING_CMD entries. */
+    static final int FUSE_IO_URING_CMD_REGISTER = 1;
+    static final int FUSE_IO_URING_CMD_COMMIT_AND_FETCH = 2;
+    // struct fuse_uring_cmd_req (24 bytes) in the SQE128 command area
+    static final int URING_CMD_FLAGS = 0; // u64
+    static final int URING_CMD_COMMIT_ID = 8; // u64
+    static final int URING_CMD_QID = 16; // u16
+    /** A REGISTER entry's iovec count: header area, then payload. */
+    static final int URING_IOV_SEGS = 2;
 
     // struct fuse_attr (88 bytes)
     static final int ATTR_INO = 0; // u64

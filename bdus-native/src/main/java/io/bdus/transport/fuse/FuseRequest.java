@@ -60,7 +60,10 @@ final class FuseRequest extends Request {
 
     private FuseOperations operations;
 
-    private FuseChannel channel;
+    private FuseReplies channel;
+
+    /** Over io_uring: the ring entry the request arrived in, which its reply commits. */
+    int ringEntry = -1;
 
     int opcode;
 
@@ -144,7 +147,7 @@ final class FuseRequest extends Request {
         return this.readSize;
     }
 
-    FuseChannel channel() {
+    FuseReplies channel() {
         return this.channel;
     }
 
@@ -153,7 +156,7 @@ final class FuseRequest extends Request {
      * {@code channel}, until {@link #claimAnswer}.
      * @return whether the runtime answered before returning (see {@link Request#handTo})
      */
-    boolean serve(RequestHandler handler, FuseChannel channel) {
+    boolean serve(RequestHandler handler, FuseReplies channel) {
         this.channel = channel;
         this.since = System.nanoTime();
         this.owed.set(this.unique);

@@ -140,6 +140,41 @@ class FuseOperationsTest {
     }
 
     @Test
+    void initEnablesIoUringOnlyWhenWantedAndOffered() {
+        for (boolean wanted : new boolean[] { true, false }) {
+            for (boolean offered : new boolean[] { true, false }) {
+                FuseSession session = new FuseSession(SPEC, ALL, 16, io.bdus.linux.Owner.ROOT, wanted);
+                Fuse channel = channel(session);
+                ByteBuffer b = request(channel, FuseProtocol.FUSE_INIT, 2, 64);
+                b.putInt(0, 7);
+                b.putInt(4, 45);
+                b.putInt(12, FuseProtocol.FUSE_ASYNC_DIO | FuseProtocol.FUSE_INIT_EXT);
+                b.putInt(16, offered ? FuseProtocol.FUSE_OVER_IO_URING_FLAGS2 : 0);
+                assertReply(channel, 16 + 64, 2, 0, dispatch(channel, 40 + 64));
+                boolean uring = wanted && offered;
+                assertThat(session.uring()).as("wanted %s, offered %s", wanted, offered).isEqualTo(uring);
+                assertThat(out(channel).getInt(4)).isEqualTo(uring ? 42 : FuseProtocol.MAX_MINOR);
+                assertThat(out(channel).getInt(12) & FuseProtocol.FUSE_INIT_EXT).isEqualTo(
+                        uring ? FuseProtocol.FUSE_INIT_EXT : 0);
+                assertThat(out(channel).getInt(32)).isEqualTo(uring ? 1 << 9 : 0);
+            }
+        }
+    }
+
+    @Test
+    void initIgnoresFlags2WithoutInitExt() {
+        FuseSession session = new FuseSession(SPEC, ALL, 16, io.bdus.linux.Owner.ROOT, true);
+        Fuse channel = channel(session);
+        ByteBuffer b = request(channel, FuseProtocol.FUSE_INIT, 2, 64);
+        b.putInt(0, 7);
+        b.putInt(4, 45);
+        b.putInt(16, FuseProtocol.FUSE_OVER_IO_URING_FLAGS2);
+        dispatch(channel, 40 + 64);
+        assertThat(session.uring()).isFalse();
+        assertThat(out(channel).getInt(32)).isZero();
+    }
+
+    @Test
     void initKeepsAnOlderKernelsMinorAndRefusesTooOldOnes() {
         Fuse channel = channel(SPEC, ALL);
         ByteBuffer b = request(channel, FuseProtocol.FUSE_INIT, 2, 16);

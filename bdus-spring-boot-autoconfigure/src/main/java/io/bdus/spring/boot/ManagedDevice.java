@@ -1,6 +1,7 @@
 package io.bdus.spring.boot;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -48,6 +49,15 @@ public interface ManagedDevice {
      * @return the transport name
      */
     String transportName();
+
+    /**
+     * How the transport serves the device, e.g. {@code requests: io_uring} for a fuse-loop
+     * device whose requests come over io_uring.
+     * @return names and values in the order to show them, empty before the device exists
+     */
+    default Map<String, Object> transportDetails() {
+        return Map.of();
+    }
 
     /**
      * Name of the {@link BlockDriver} bean serving the device now.

@@ -137,7 +137,7 @@ public final class BdusAutoConfiguration {
         FuseLoopTransport fuseLoopTransport(BdusProperties properties) {
             // The application context stops devices in order (after the web server drains).
             return new FuseLoopTransport(properties.getStateDir().resolve(FuseLoopTransport.NAME), false,
-                    fuseOwner(properties.getFuse().getOwner()));
+                    fuseOwner(properties.getFuse().getOwner()), properties.getFuse().getIoUring());
         }
 
         private static Owner fuseOwner(String owner) {

@@ -1,5 +1,6 @@
 package io.bdus.spring.boot.autoconfigure;
 
+import io.bdus.transport.fuse.FuseIoUring;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -193,12 +194,30 @@ public class BdusProperties {
          */
         private String owner;
 
+        /**
+         * Whether fuse-loop devices take their requests over io_uring (FUSE over io_uring,
+         * Linux 6.14+): 'auto' when the fuse module parameter
+         * /sys/module/fuse/parameters/enable_uring is Y and the kernel agrees at FUSE INIT,
+         * else through /dev/fuse; 'on' fails start-up when it cannot; 'off' always uses
+         * /dev/fuse. The module parameter is the administrator's to set; bdus never changes
+         * it.
+         */
+        private FuseIoUring ioUring = FuseIoUring.AUTO;
+
         public String getOwner() {
             return this.owner;
         }
 
         public void setOwner(String owner) {
             this.owner = owner;
+        }
+
+        public FuseIoUring getIoUring() {
+            return this.ioUring;
+        }
+
+        public void setIoUring(FuseIoUring ioUring) {
+            this.ioUring = ioUring;
         }
 
     }

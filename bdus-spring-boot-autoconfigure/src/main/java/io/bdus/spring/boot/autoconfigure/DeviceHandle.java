@@ -1,6 +1,7 @@
 package io.bdus.spring.boot.autoconfigure;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,12 @@ final class DeviceHandle implements ManagedDevice {
     @Override
     public String transportName() {
         return this.transportName;
+    }
+
+    @Override
+    public Map<String, Object> transportDetails() {
+        BlockDevice device = this.device;
+        return (device != null) ? device.transportDetails() : Map.of();
     }
 
     @Override

@@ -130,7 +130,14 @@ final class DeviceStarter {
             takeOver = ", taken over from a process that died";
         }
         return "bdus device '" + handle.name() + "' serving at " + device.path() + " (" + sizeText(device.spec().size())
-                + ", transport " + device.transportName() + ", driver bean '" + handle.driverBean() + "')" + takeOver;
+                + ", transport " + device.transportName() + transportDetails(device) + ", driver bean '"
+                + handle.driverBean() + "')" + takeOver;
+    }
+
+    /** E.g. {@code " (requests over io_uring)"}, or nothing. */
+    private static String transportDetails(BlockDevice device) {
+        Object requests = device.transportDetails().get("requests");
+        return (requests != null) ? " (requests over " + requests + ")" : "";
     }
 
     static String sizeText(long bytes) {

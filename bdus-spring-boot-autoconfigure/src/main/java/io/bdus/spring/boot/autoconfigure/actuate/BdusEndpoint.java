@@ -176,7 +176,8 @@ public class BdusEndpoint {
         Class<? extends BlockDriver> driverType = device.driverType();
         DriverReport report = device.driverReport();
         Throwable failure = device.failure();
-        return new DeviceDescriptor(device.name(), device.path(), device.transportName(), device.state().name(),
+        return new DeviceDescriptor(device.name(), device.path(), device.transportName(), device.transportDetails(),
+                device.state().name(),
                 device.spec().size(), device.spec().logicalBlockSize(), device.spec().physicalBlockSize(),
                 device.spec().maxRequestSize(), device.spec().readOnly(), capabilities,
                 new DriverDescriptor(device.driverBean(), (driverType != null) ? driverType.getName() : null,
@@ -200,6 +201,8 @@ public class BdusEndpoint {
      * @param name device name
      * @param path block device path, e.g. /dev/loop3
      * @param transport transport name
+     * @param transportDetails how the transport serves the device (for fuse-loop:
+     * {@code requests}, {@code io_uring} or {@code /dev/fuse})
      * @param state device state
      * @param size size in bytes
      * @param logicalBlockSize logical block size in bytes
@@ -212,7 +215,8 @@ public class BdusEndpoint {
      * @param failure why the device failed, if it did
      * @param operations per-operation totals
      */
-    public record DeviceDescriptor(String name, @Nullable String path, String transport, String state, long size,
+    public record DeviceDescriptor(String name, @Nullable String path, String transport,
+            Map<String, Object> transportDetails, String state, long size,
             int logicalBlockSize, int physicalBlockSize, int maxRequestSize, boolean readOnly, Set<String> capabilities,
             DriverDescriptor driver, int activeRequests, @Nullable String failure,
             Map<String, OperationDescriptor> operations) {
