@@ -64,10 +64,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "auto (the default) picks kbdus when /dev/bdus-control exists, else fuse-loop.")
     String transport;
 
-    @Option(names = "--fuse-io-uring", paramLabel = "auto|on|off", defaultValue = "auto",
-            description = "fuse-loop only: serve requests over io_uring (FUSE over io_uring, Linux 6.14+). auto (the "
-                    + "default) does when /sys/module/fuse/parameters/enable_uring is Y and the kernel agrees, on "
-                    + "fails when it cannot, off always uses /dev/fuse. bdus never changes the module parameter.")
+    @Option(names = "--fuse-io-uring", paramLabel = "auto|on|off", defaultValue = "off",
+            description = "fuse-loop only: serve requests over io_uring (FUSE over io_uring, Linux 6.14+). auto does "
+                    + "when /sys/module/fuse/parameters/enable_uring is Y and the kernel agrees, on fails when it "
+                    + "cannot, off (the default) always uses /dev/fuse. bdus never changes the module parameter.")
     String fuseIoUring;
 
     @Option(names = "--name", paramLabel = "NAME",

@@ -79,7 +79,7 @@ public final class FuseLoopTransport implements Transport {
      *        loop devices themselves keep their usual node permissions)
      */
     public FuseLoopTransport(Path stateDirectory, boolean closeOnJvmExit, Owner owner) {
-        this(stateDirectory, closeOnJvmExit, owner, FuseIoUring.AUTO);
+        this(stateDirectory, closeOnJvmExit, owner, FuseIoUring.OFF);
     }
 
     /**
@@ -91,7 +91,7 @@ public final class FuseLoopTransport implements Transport {
 
     /** {@code ownerPid} is the pid written into mount-point names (tests simulate dead owners). */
     FuseLoopTransport(Path stateDirectory, long ownerPid) {
-        this(stateDirectory, ownerPid, true, Owner.ROOT, FuseIoUring.AUTO);
+        this(stateDirectory, ownerPid, true, Owner.ROOT, FuseIoUring.OFF);
     }
 
     private FuseLoopTransport(Path stateDirectory, long ownerPid, boolean closeOnJvmExit, Owner owner,

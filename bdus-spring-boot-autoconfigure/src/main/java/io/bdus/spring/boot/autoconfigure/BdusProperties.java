@@ -199,10 +199,10 @@ public class BdusProperties {
          * Linux 6.14+): 'auto' when the fuse module parameter
          * /sys/module/fuse/parameters/enable_uring is Y and the kernel agrees at FUSE INIT,
          * else through /dev/fuse; 'on' fails start-up when it cannot; 'off' always uses
-         * /dev/fuse. The module parameter is the administrator's to set; bdus never changes
-         * it.
+         * /dev/fuse (the default: io_uring does not pay yet, see the benchmarks). The module
+         * parameter is the administrator's to set; bdus never changes it.
          */
-        private FuseIoUring ioUring = FuseIoUring.AUTO;
+        private FuseIoUring ioUring = FuseIoUring.OFF;
 
         public String getOwner() {
             return this.owner;
