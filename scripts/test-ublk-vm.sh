@@ -20,7 +20,8 @@ slower under emulation.
   --tests PATTERN   run only the test classes whose simple name matches the
                     regular expression (e.g. 'BlockIo.*'); default: the suite
                     without the kbdus-only tests (crash recovery, SIGKILL,
-                    ioctls), which skip themselves on ublk anyway
+                    ioctls), which skip themselves on ublk anyway, and without
+                    HungDriverOnRealDeviceTest (ublk has no request timeout yet)
 TXT
 }
 kernel=6.12
@@ -57,7 +58,9 @@ if [ -n "$tests" ]; then
     selection="--select-package io.bdus.integration --include-classname 'io\\.bdus\\.integration\\.($tests)'"
 else
     selection="--select-package io.bdus.integration --include-classname '.*(Test|IT)'"
-    selection="$selection --exclude-classname '.*(SigkillRecoveryAcceptance|CrashRecoveryOnRealDevice|IoctlOnRealDevice)Test'"
+    # Not yet on ublk: request timeouts (HungDriverOnRealDeviceTest: a privileged ublk device
+    # never times a request out, so a hung driver call blocks its client and the test hangs).
+    selection="$selection --exclude-classname '.*(SigkillRecoveryAcceptance|CrashRecoveryOnRealDevice|IoctlOnRealDevice|HungDriverOnRealDevice)Test'"
 fi
 
 share="$BDUS_VM_DIR/java-vm-ublk-$kernel"

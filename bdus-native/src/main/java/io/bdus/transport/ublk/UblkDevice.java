@@ -88,7 +88,8 @@ final class UblkDevice implements TransportDevice {
      */
     static UblkDevice create(UblkControl control, long features, DeviceSpec spec, Set<Operation> operations,
             ServingPlan plan) throws IOException {
-        int queueCount = plan.channels();
+        // the kernel gives at most one queue per CPU; ask for no more, so that the depth per queue carries the plan
+        int queueCount = Math.max(1, Math.min(plan.channels(), Runtime.getRuntime().availableProcessors()));
         int depth = Math.min(MAX_QUEUE_DEPTH, (plan.requestsInFlight() + queueCount - 1) / queueCount);
         int maxIo = (spec.maxRequestSize() + PAGE - 1) / PAGE * PAGE;
         int id;
