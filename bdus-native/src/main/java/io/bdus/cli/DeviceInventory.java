@@ -11,6 +11,7 @@ import io.bdus.transport.fuse.FuseLoopMountPoints.MountPoint;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusControl;
 import io.bdus.transport.kbdus.KbdusTransport;
+import io.bdus.transport.ublk.UblkTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,10 +65,18 @@ final class DeviceInventory {
     /** Every device, sorted by transport and name; asks each live owner for its status. */
     List<KnownDevice> scan() {
         TreeSet<Long> kbdusIds = kbdusIds();
+        TreeSet<String> ublkNodes = ublkNodes();
         List<MountPoint> points = new ArrayList<>(this.mountPoints.all());
         List<KnownDevice> devices = new ArrayList<>();
         for (DeviceRecord record : this.records.all()) {
+            if (record.transport().equals(UblkTransport.NAME) && record.path() != null) {
+                ublkNodes.remove(Path.of(record.path()).getFileName().toString());
+            }
             devices.add(recorded(record, kbdusIds, points));
+        }
+        for (String node : ublkNodes) {
+            devices.add(new KnownDevice(UblkTransport.NAME, null, "/dev/" + node, sysfsSize(node),
+                    Presence.UNRECORDED, null, null, null, null, null));
         }
         for (long id : kbdusIds) {
             devices.add(new KnownDevice(KbdusTransport.NAME, null, KbdusControl.DEVICE_PATH_PREFIX + id,
@@ -142,6 +151,20 @@ final class DeviceInventory {
             return Long.parseLong(path.substring(KbdusControl.DEVICE_PATH_PREFIX.length()));
         }
         return null;
+    }
+
+    /** The ublk block devices the kernel has ({@code ublkbN}). */
+    private static TreeSet<String> ublkNodes() {
+        TreeSet<String> nodes = new TreeSet<>();
+        try (Stream<Path> devices = Files.list(SYS_BLOCK)) {
+            devices.map(device -> device.getFileName().toString())
+                .filter(name -> name.matches("ublkb\\d{1,9}"))
+                .forEach(nodes::add);
+        }
+        catch (IOException ex) {
+            // no /sys/block: no devices to see
+        }
+        return nodes;
     }
 
     private static TreeSet<Long> kbdusIds() {

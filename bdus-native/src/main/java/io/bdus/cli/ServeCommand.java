@@ -21,6 +21,7 @@ import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusControl;
 import io.bdus.transport.kbdus.KbdusDeviceConfig;
 import io.bdus.transport.kbdus.KbdusTransport;
+import io.bdus.transport.ublk.UblkTransport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -60,8 +61,9 @@ final class ServeCommand implements Callable<Integer> {
 
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-    @Option(names = "--transport", paramLabel = "auto|kbdus|fuse-loop", defaultValue = "auto",
-            description = "auto (the default) picks kbdus when /dev/bdus-control exists, else fuse-loop.")
+    @Option(names = "--transport", paramLabel = "auto|kbdus|ublk|fuse-loop", defaultValue = "auto",
+            description = "auto (the default) picks kbdus when /dev/bdus-control exists, else fuse-loop; ublk "
+                    + "serves through the kernel's ublk_drv (/dev/ublk-control).")
     String transport;
 
     @Option(names = "--fuse-io-uring", paramLabel = "auto|on|off", defaultValue = "off",
@@ -311,6 +313,8 @@ final class ServeCommand implements Callable<Integer> {
         switch (this.transport) {
             case KbdusTransport.NAME:
                 return new KbdusTransport();
+            case UblkTransport.NAME:
+                return new UblkTransport();
             case FuseLoopTransport.NAME:
                 return fuseLoop(fuseLoopDirectory);
             case "auto":
@@ -323,7 +327,7 @@ final class ServeCommand implements Callable<Integer> {
                 return fuseLoop(fuseLoopDirectory);
             default:
                 throw usage("Invalid value for option '--transport': '" + this.transport
-                        + "' (allowed: auto, kbdus, fuse-loop)");
+                        + "' (allowed: auto, kbdus, ublk, fuse-loop)");
         }
     }
 

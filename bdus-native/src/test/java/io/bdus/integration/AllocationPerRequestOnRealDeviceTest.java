@@ -81,7 +81,8 @@ class AllocationPerRequestOnRealDeviceTest extends RealDeviceTest {
             double perRequest = (double) bytes / requests;
             System.out.printf("%s on %s: %d requests, %d bytes allocated by %d serving threads, %.4f bytes/request%n",
                     name, device.transportName(), requests, bytes, ids.length, perRequest);
-            assertThat(requests).isGreaterThanOrEqualTo(IO_BYTES / 4096);
+            // the block layer may merge the odd pair of adjacent random 4 KiB requests (seen on ublk)
+            assertThat(requests).isGreaterThanOrEqualTo(IO_BYTES / 4096 * 9 / 10);
             return perRequest;
         }
     }

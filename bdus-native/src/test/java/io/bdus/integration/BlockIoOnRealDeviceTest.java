@@ -54,7 +54,14 @@ class BlockIoOnRealDeviceTest extends RealDeviceTest {
     void patternedWritesReadBackAcrossBufferAndChunkBoundaries(DriverStyle style) throws Exception {
         this.device = HostDevices.start(style, DeviceSpec.builder("pattern", SIZE).maxRequestSize(128 * 1024).build(),
                 HostDevices.storage("pattern", SIZE));
-        assertThat(this.device.path()).matches("/dev/(loop|bdus-)\\d+");
+        assertThat(this.device.path()).matches("/dev/(loop|bdus-|ublkb)\\d+");
+        // how the transport serves, as /actuator/bdus shows it
+        switch (this.device.transportName()) {
+            case "fuse-loop" -> assertThat(this.device.transportDetails()).containsKey("requests");
+            case "ublk" -> assertThat(this.device.transportDetails()).containsKeys("queues", "queueDepth",
+                    "kernelFeatures", "missingFeatures");
+            default -> { }
+        }
         // Sizes straddle the RAM disk's 64 KiB chunks and the 128 KiB request limit.
         long[] offsets = { 0, 4096, 61440, 135168, (1 << 20) + 12288, SIZE - 4096 * 3 };
         int[] lengths = { 4096, 8192, 69632, 266240, 4096, 4096 * 3 };

@@ -8,15 +8,16 @@ import io.bdus.driver.BlockDriver;
 import io.bdus.driver.passthrough.PassthroughDriver;
 import io.bdus.driver.rados.RadosDriver;
 import io.bdus.driver.ram.RamDiskDriver;
+import io.bdus.linux.Owner;
 import io.bdus.testing.CephTestCluster;
+import io.bdus.testing.FuseIoUringParameter;
 import io.bdus.testing.HostAssumptions;
 import io.bdus.testing.Shell;
 import io.bdus.transport.Transport;
-import io.bdus.linux.Owner;
-import io.bdus.testing.FuseIoUringParameter;
 import io.bdus.transport.fuse.FuseIoUring;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
+import io.bdus.transport.ublk.UblkTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ import java.util.stream.Stream;
 /**
  * Starts real devices for the integration tests and checks that nothing is left behind.
  * The transport is fuse-loop, or the one named by {@code -Dbdus.test.transport} ({@code kbdus}
- * inside the kernel test VM), so both transports pass the same suite; the tests' data lives in
+ * or {@code ublk} inside the kernel test VM), so every transport passes the same suite; the tests' data lives in
  * RAM and files, or with {@code -Dbdus.test.storage=rados} in RADOS images on the test cluster
  * (scripts/ceph-test-cluster.sh), so that the RADOS driver passes it too. With
  * {@code -Dbdus.test.fuse-io-uring=on} fuse-loop devices serve over io_uring (the run turns
@@ -65,9 +66,10 @@ final class HostDevices {
             String name = System.getProperty("bdus.test.transport", FuseLoopTransport.NAME);
             transport = switch (name) {
                 case KbdusTransport.NAME -> new KbdusTransport();
+                case UblkTransport.NAME -> new UblkTransport();
                 case FuseLoopTransport.NAME -> new FuseLoopTransport(STATE_DIR, true, Owner.ROOT, fuseIoUring());
                 default -> throw new IllegalArgumentException(
-                        "bdus.test.transport must be fuse-loop or kbdus, was '" + name + "'");
+                        "bdus.test.transport must be fuse-loop, kbdus or ublk, was '" + name + "'");
             };
         }
         return transport;
@@ -139,8 +141,15 @@ final class HostDevices {
         return start(spec, style.serve(driver));
     }
 
-    /** Asserts that no mount, loop device or kbdus device of this run survives. */
+    /** Asserts that no mount, loop device, kbdus or ublk device of this run survives. */
     static void assertNothingLeft() throws Exception {
+        if (transport() instanceof UblkTransport) {
+            try (Stream<Path> nodes = Files.list(Path.of("/dev"))) {
+                assertThat(nodes.map(Path::getFileName).map(Path::toString))
+                    .noneMatch(name -> name.matches("ublk[bc]\\d+"));
+            }
+            return;
+        }
         if (transport() instanceof KbdusTransport) {
             try (Stream<Path> nodes = Files.list(Path.of("/dev"))) {
                 assertThat(nodes.map(Path::getFileName).map(Path::toString))

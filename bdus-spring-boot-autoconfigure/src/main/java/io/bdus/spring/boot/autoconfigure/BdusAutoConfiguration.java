@@ -15,6 +15,7 @@ import io.bdus.spring.boot.BdusDeviceRegistry;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
+import io.bdus.transport.ublk.UblkTransport;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -122,7 +123,7 @@ public final class BdusAutoConfiguration {
     }
 
     /**
-     * The built-in transports. Declaring any Transport bean replaces both.
+     * The built-in transports. Declaring any Transport bean replaces all of them.
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingBean(Transport.class)
@@ -163,6 +164,15 @@ public final class BdusAutoConfiguration {
         @Bean
         KbdusTransport kbdusTransport() {
             return new KbdusTransport();
+        }
+
+        /**
+         * The ublk transport (usable where the kernel's ublk_drv is loaded).
+         * @return the transport
+         */
+        @Bean
+        UblkTransport ublkTransport() {
+            return new UblkTransport();
         }
 
     }

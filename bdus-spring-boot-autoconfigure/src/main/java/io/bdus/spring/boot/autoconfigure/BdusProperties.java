@@ -140,6 +140,11 @@ public class BdusProperties {
         KBDUS("kbdus"),
 
         /**
+         * The kernel's ublk driver (Linux 6.0+, ublk_drv loaded): /dev/ublkbN devices.
+         */
+        UBLK("ublk"),
+
+        /**
          * A FUSE file with a loop device on top: /dev/loopN devices, no extra kernel module.
          */
         FUSE_LOOP("fuse-loop");

@@ -19,6 +19,8 @@ final class TransportSelector {
 
     static final String KBDUS = TransportType.KBDUS.value();
 
+    static final String UBLK = TransportType.UBLK.value();
+
     static final String FUSE_LOOP = TransportType.FUSE_LOOP.value();
 
     private static final String PROPERTY = "bdus.transport";
@@ -34,6 +36,11 @@ final class TransportSelector {
             case KBDUS -> find(transports, KBDUS).orElseThrow(() -> new InvalidBdusConfigurationException(PROPERTY,
                     KBDUS, "a transport that is present: " + names(transports),
                     "Declare a Transport bean whose name() is 'kbdus' (io.bdus.transport.kbdus.KbdusTransport; "
+                            + "declaring any Transport bean replaces the built-in ones), or set 'bdus.transport' to "
+                            + "fuse-loop (or auto)."));
+            case UBLK -> find(transports, UBLK).orElseThrow(() -> new InvalidBdusConfigurationException(PROPERTY,
+                    UBLK, "a transport that is present: " + names(transports),
+                    "Declare a Transport bean whose name() is 'ublk' (io.bdus.transport.ublk.UblkTransport; "
                             + "declaring any Transport bean replaces the built-in ones), or set 'bdus.transport' to "
                             + "fuse-loop (or auto)."));
             case FUSE_LOOP -> find(transports, FUSE_LOOP).orElseThrow(() -> new InvalidBdusConfigurationException(

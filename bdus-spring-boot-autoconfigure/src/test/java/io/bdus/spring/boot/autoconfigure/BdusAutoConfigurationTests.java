@@ -23,6 +23,7 @@ import io.bdus.spring.boot.ManagedDevice;
 import io.bdus.transport.Transport;
 import io.bdus.transport.fuse.FuseLoopTransport;
 import io.bdus.transport.kbdus.KbdusTransport;
+import io.bdus.transport.ublk.UblkTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +55,7 @@ class BdusAutoConfigurationTests {
         this.runner.withPropertyValues("bdus.state-dir=/tmp/bdus-state").run((context) -> {
             assertThat(context).hasSingleBean(FuseLoopTransport.class)
                 .hasSingleBean(KbdusTransport.class)
+                .hasSingleBean(UblkTransport.class)
                 .hasSingleBean(BdusDeviceRegistry.class)
                 .hasSingleBean(BdusDeviceActions.class)
                 .hasSingleBean(BdusDeviceLifecycle.class);

@@ -185,6 +185,21 @@ class BdusFailureAnalyzerTests {
     }
 
     @Test
+    void explicitUblkWithoutUblkTransport() {
+        this.runner.withUserConfiguration(Ram.class)
+            .withPropertyValues("bdus.transport=ublk", "bdus.devices.disk0.size=1MB")
+            .run((context) -> {
+                FailureAnalysis analysis = analyze(context);
+                assertThat(analysis.getDescription()).contains("Property: bdus.transport")
+                    .contains("Value: ublk")
+                    .contains("Allowed: a transport that is present: fuse-loop");
+                assertThat(analysis.getAction())
+                    .startsWith("Declare a Transport bean whose name() is 'ublk' (io.bdus.transport.ublk.UblkTransport")
+                    .endsWith("or set 'bdus.transport' to fuse-loop (or auto).");
+            });
+    }
+
+    @Test
     void unknownTransportFailsBinding() {
         this.runner.withPropertyValues("bdus.transport=nbd").run((context) -> {
             assertThat(context).hasFailed();

@@ -115,7 +115,7 @@ class ConfigurationMetadataTests {
                 hint.get("values").forEach((value) -> values.add(value.get("value").asString()));
             }
         });
-        assertThat(values).containsExactly("auto", "kbdus", "fuse-loop");
+        assertThat(values).containsExactly("auto", "kbdus", "ublk", "fuse-loop");
     }
 
     private static String kebab(String camel) {
