@@ -62,7 +62,7 @@ class CliUsageIT {
         "serve --workers 0             | --workers | 1 to 256",
         "serve --workers many          | --workers | many",
         "serve --name a/b              | --name | a/b",
-        "serve --transport nbd         | --transport | auto, kbdus, fuse-loop",
+        "serve --transport nbd         | --transport | auto, kbdus, ublk, fuse-loop",
         "serve --keep                  | --keep | --recoverable",
         "serve --attach 3 --transport fuse-loop | --attach | kbdus",
         "serve --bogus                 | --bogus | Unknown option",
