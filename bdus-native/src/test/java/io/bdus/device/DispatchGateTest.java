@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The replacement gate: requests leave it on any thread; a pause drains it and holds new ones back. */
@@ -20,18 +23,29 @@ class DispatchGateTest {
 
     private final DispatchGate gate = new DispatchGate();
 
+    /**
+     * Threads of the test's own: on JDK 25 with one common-pool worker (2 CPUs), a task run
+     * on the common pool waits behind the blocked pause instead of running beside it.
+     */
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopThreads() {
+        this.threads.shutdownNow();
+    }
+
     @Test
     void aPauseWaitsForRequestsThatLeaveOnAnotherThread() throws Exception {
         this.gate.enter();
         this.gate.enter();
-        CompletableFuture<Boolean> pause = CompletableFuture.supplyAsync(() -> pause(PATIENCE_MILLIS));
+        CompletableFuture<Boolean> pause = CompletableFuture.supplyAsync(() -> pause(PATIENCE_MILLIS), this.threads);
         Thread.sleep(50);
         assertThat(pause).as("two requests inside").isNotDone();
         // completed elsewhere: no thread owns what it entered
-        CompletableFuture.runAsync(this.gate::leave).get();
+        CompletableFuture.runAsync(this.gate::leave, this.threads).get();
         Thread.sleep(20);
         assertThat(pause).isNotDone();
-        CompletableFuture.runAsync(this.gate::leave).get();
+        CompletableFuture.runAsync(this.gate::leave, this.threads).get();
         assertThat(pause.get(PATIENCE_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(this.gate.inside()).isZero();
     }
@@ -57,7 +71,7 @@ class DispatchGateTest {
         long start = System.nanoTime();
         assertThat(pause(200)).isFalse();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(190);
-        CompletableFuture<Void> next = CompletableFuture.runAsync(this.gate::enter);
+        CompletableFuture<Void> next = CompletableFuture.runAsync(this.gate::enter, this.threads);
         next.get(PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
         assertThat(this.gate.inside()).isEqualTo(2);
     }
@@ -72,7 +86,7 @@ class DispatchGateTest {
             catch (InterruptedException ex) {
                 throw new IllegalStateException(ex);
             }
-        });
+        }, this.threads);
         Thread.sleep(50);
         assertThat(empty).isNotDone();
         this.gate.leave();
