@@ -8,6 +8,7 @@ import com.sun.jna.Pointer;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Errno;
 import io.bdus.driver.Operation;
+import io.bdus.linux.DeviceNodes;
 import io.bdus.linux.LibC;
 import io.bdus.linux.MemoryMapping;
 import io.bdus.transport.DeviceGoneException;
@@ -16,8 +17,6 @@ import io.bdus.transport.RequestPool;
 import io.bdus.transport.ServingPlan;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -281,13 +280,7 @@ final class KbdusDevice implements TransportDevice {
                 throw new IOException("kbdus device " + this.id + " did not become available within " + timeout);
             }
             String node = DEVICE_PATH_PREFIX + this.id;
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!Files.exists(Path.of(node))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException(node + " did not appear within " + timeout);
-                }
-                Thread.sleep(10);
-            }
+            DeviceNodes.await(node, timeout);
             this.path = node;
             return node;
         }

@@ -8,6 +8,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import io.bdus.device.DeviceSpec;
 import io.bdus.driver.Operation;
+import io.bdus.linux.DeviceNodes;
 import io.bdus.linux.LibC;
 import io.bdus.linux.MemoryMapping;
 import io.bdus.transport.RequestChannel;
@@ -15,8 +16,6 @@ import io.bdus.transport.ServingPlan;
 import io.bdus.transport.TransportDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -310,13 +309,7 @@ final class UblkDevice implements TransportDevice {
                 this.started = true;
             }
             String node = BLOCK_DEVICE_PREFIX + this.id;
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!Files.exists(Path.of(node))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException(node + " did not appear within " + timeout);
-                }
-                Thread.sleep(10);
-            }
+            DeviceNodes.await(node, timeout);
             this.path = node;
             return node;
         }
