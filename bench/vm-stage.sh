@@ -138,6 +138,7 @@ modprobe ext4 && modprobe loop && modprobe nbd nbds_max=4 && modprobe brd rd_nr=
     exit 90
 }
 insmod "$KBDUS_KO" || log "kbdus.ko did not load: the kbdus targets will be unavailable"
+modprobe ublk_drv || log "ublk_drv did not load: the ublk target will be unavailable"
 mkdir -p "$WORK/tmpfs"
 mount -t tmpfs -o size=$((SIZE_MB * 2))M tmpfs "$WORK/tmpfs"
 defer umount -l "$WORK/tmpfs"
@@ -148,6 +149,7 @@ for ram in /dev/ram0 /dev/ram1 /dev/ram2 /dev/ram3; do
 done
 launch_bdus_java kbdus jram
 launch_bdus_java kbdus jpt --file /dev/ram3
+launch_bdus_java ublk jublk
 
 {
     echo "kernel $(uname -r)"
@@ -171,6 +173,7 @@ add_target tcmu other file "TCMU: tcmu-runner user:qcow (raw file on tmpfs), tcm
 add_target c-ram-kbdus other ram "C bdus-ram over kbdus, 4 threads" start_bdus_ram_c
 add_target java-ram-kbdus other ram "Java RamDiskDriver over kbdus, 4 workers" start_bdus_java jram
 add_target java-pt-kbdus other file "Java PassthroughDriver over brd, kbdus, 4 workers" start_bdus_java jpt
+add_target java-ram-ublk other ram "Java RamDiskDriver over ublk, 4 workers" start_bdus_java jublk
 add_target java-ram-fuse other ram "Java RamDiskDriver over fuse-loop, 4 workers" start_bdus_java jfuse fuse-loop
 # ublk: trixie and trixie-backports package no ublk server (no ublksrv or rublk), so the
 # kernel's ublk_drv has nothing to serve it here; recorded as not measured.
@@ -178,7 +181,7 @@ printf '%s\t%s\t%s\t%s\t%s\n' ublk-null other ram "ublk null/loop targets (ublks
     "not packaged by Debian trixie or trixie-backports: no ublk server to run" >>"$OUT/unavailable.tsv"
 
 # The RAM-disk servers allocate on first write too: fill them through their devices.
-for t in nbdkit-memory c-ram-kbdus java-ram-kbdus java-ram-fuse; do
+for t in nbdkit-memory c-ram-kbdus java-ram-kbdus java-ram-ublk java-ram-fuse; do
     [ -n "${BENCH_DEV[$t]:-}" ] || continue
     log "filling $t (${BENCH_DEV[$t]})"
     fill_device "${BENCH_DEV[$t]}"
