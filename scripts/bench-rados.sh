@@ -8,7 +8,7 @@ set -euo pipefail
 usage() {
     cat <<'TXT'
 Usage: scripts/bench-rados.sh [--runtime SECONDS] [--object-size SIZE] [--concurrency N]
-                              [--size SIZE] [--help]
+                              [--size SIZE] [--no-build] [--help]
 
 Runs, against the test cluster of scripts/ceph-test-cluster.sh (started if it is not up,
 stopped again at the end if this script started it):
@@ -25,6 +25,7 @@ prints MB/s and IOPS for both and the bdus/rados-bench ratio. Needs root and fio
   --object-size SIZE  RADOS object size and large block size (default 4M)
   --concurrency N     operations in flight on both sides (default 16)
   --size SIZE         device size (default 2G)
+  --no-build          use the bdus command line as built (scripts/bench.sh built it)
 TXT
 }
 
@@ -32,12 +33,14 @@ runtime=10
 object_size=4M
 concurrency=16
 size=2G
+build=true
 while [ $# -gt 0 ]; do
     case "$1" in
         --runtime) runtime=$2; shift 2 ;;
         --object-size) object_size=$2; shift 2 ;;
         --concurrency) concurrency=$2; shift 2 ;;
         --size) size=$2; shift 2 ;;
+        --no-build) build=false; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
@@ -56,8 +59,10 @@ eval "$(scripts/ceph-test-cluster.sh up)"
 pool=$BDUS_RADOS_POOL
 client=$BDUS_RADOS_CLIENT
 
-echo "Building bdus-native (and the bdus command line)..."
-./mvnw -q -B -ntp -pl bdus-native package -DskipTests
+if $build || ! ls bdus-native/target/bdus-native-*-cli.jar >/dev/null 2>&1; then
+    echo "Building bdus-native (and the bdus command line)..."
+    ./mvnw -q -B -ntp -pl bdus-native package -DskipTests
+fi
 
 work=$(mktemp -d)
 state=$work/state

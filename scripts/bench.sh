@@ -90,8 +90,10 @@ else
     rados_runtime=10
     export REPS=2 EVIDENCE_RUNTIME=3
     export WORKLOADS="rr4k-qd1 rw4k-qd1 rr4k-qd32 rw4k-qd32 mix4k-qd16x2 sr64k-qd8 sw64k-qd8 sr1m-qd8 sw1m-qd8 fs-seqwrite fs-seqread fs-mixed fs-meta"
-    host_env=(RAMP=1 RUNTIME=4 SIZE_MB=1024 FS_FILE_SIZE=512M META_FILES=3000)
-    vm_env=(RAMP=1 RUNTIME=2 SIZE_MB=128 FS_FILE_SIZE=64M META_FILES=100)
+    # fio takes time units: the ramp only has to fill the queue (servers are warm: every
+    # target was written whole before the first run)
+    host_env=(RAMP=500ms RUNTIME=3 SIZE_MB=1024 FS_FILE_SIZE=512M META_FILES=3000)
+    vm_env=(RAMP=500ms RUNTIME=2 SIZE_MB=128 FS_FILE_SIZE=64M META_FILES=100)
 fi
 
 # --------------------------------------------------------------------- dependencies
@@ -121,6 +123,14 @@ fi
 step "Building what is missing"
 build=$repo/bench/build
 mkdir -p "$build"
+# The VM cache (kernels, headers) is mostly downloads: set it up beside the build.
+vm_setup_pid=
+if [[ " $stages " == *" vm "* ]] && ! { [ -s "$BDUS_VM_DIR/env" ] && grep -q '^KVER7=' "$BDUS_VM_DIR/env"; }; then
+    echo "Setting up the VM cache in $BDUS_VM_DIR (kernels, headers; log: $BDUS_VM_DIR/setup.log)"
+    mkdir -p "$BDUS_VM_DIR"
+    kernel/vm/setup.sh >/dev/null 2>"$BDUS_VM_DIR/setup.log" &
+    vm_setup_pid=$!
+fi
 if ! ls bdus-native/target/bdus-native-*-cli.jar >/dev/null 2>&1; then
     echo "Building the bdus command line (bdus-native)"
     ./mvnw -q -B -ntp -pl bdus-native -am package -DskipTests
@@ -128,10 +138,8 @@ fi
 gcc -O2 -Wall -Wextra -Werror -o "$build/libfuse-passthrough" bench/libfuse-passthrough.c \
     $(pkg-config --cflags --libs fuse3)
 if [[ " $stages " == *" vm "* ]]; then
-    # The VM cache (kernels, headers): set up once; vmrun checks it again before booting.
-    if ! { [ -s "$BDUS_VM_DIR/env" ] && grep -q '^KVER7=' "$BDUS_VM_DIR/env"; }; then
-        mkdir -p "$BDUS_VM_DIR"
-        kernel/vm/setup.sh >/dev/null 2>"$BDUS_VM_DIR/setup.log" || { cat "$BDUS_VM_DIR/setup.log" >&2; exit 1; }
+    if [ -n "$vm_setup_pid" ]; then
+        wait "$vm_setup_pid" || { cat "$BDUS_VM_DIR/setup.log" >&2; echo "bench.sh: the VM set-up failed" >&2; exit 1; }
     fi
     # shellcheck disable=SC1091
     . "$BDUS_VM_DIR/env"
@@ -186,7 +194,7 @@ fi
 
 if [[ " $stages " == *" rados "* ]]; then
     step "RADOS stage: a RADOS-backed device beside rados bench (scripts/bench-rados.sh)"
-    if scripts/bench-rados.sh --runtime "$rados_runtime" 2>&1 | tee "$results/rados.txt"; then :; else
+    if scripts/bench-rados.sh --runtime "$rados_runtime" --no-build 2>&1 | tee "$results/rados.txt"; then :; else
         failed="$failed rados"
     fi
 fi
