@@ -82,7 +82,7 @@ step() { printf '\n==> %s (%ss elapsed)\n' "$1" "$(( $(date +%s) - start ))"; }
 # ------------------------------------------------------------------------- settings
 if $quick; then
     rados_runtime=3
-    export REPS=1 RAMP=1 RUNTIME=2 EVIDENCE_RUNTIME=0
+    export REPS=1 RAMP=500ms RUNTIME=2 EVIDENCE_RUNTIME=0
     export WORKLOADS="rr4k-qd32 sw1m-qd8 fs-seqread fs-meta"
     host_env=(SIZE_MB=512 FS_FILE_SIZE=256M META_FILES=1000)
     vm_env=(SIZE_MB=128 FS_FILE_SIZE=48M META_FILES=30)
