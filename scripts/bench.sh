@@ -42,16 +42,17 @@ file written and read sequentially (1M, QD8), 16k random 70/30 with fsyncs, and 
 files created, written (4 KiB), fsync'ed, stat'ed and deleted.
 
   --quick          a smoke run: one repetition, short runs, four workloads, no
-                   strace/perf evidence, every stage (19 minutes on a 2-core machine
-                   other work kept busy, 15 of them in the VM)
+                   strace/perf evidence, every stage (8.5 minutes on a 2-core
+                   machine once installed, 6 of them in the VM)
   --stage STAGE    host, vm, rados or all (default all: the three in turn)
   --help           this text
 
 Needs root and Debian bookworm; installs what it needs (fio, nbdkit, nbd-client,
 tcmu-runner, targetcli-fb, libfuse3-dev, gnuplot-nox, ...) and builds what is missing
 (the bdus command line, the kbdus module for the VM kernel, bdus-ram, the libfuse
-pass-through). A full run took 70 minutes on a 2-core machine that other work kept
-busy (15 minutes of host stage, 50 of VM stage); emulation is what a busy host stretches.
+pass-through). A full run took 38 minutes on a fresh 2-core machine (3 of installing and
+building, 11 of host stage, 22 of VM stage, 2 of RADOS stage); nothing else should run
+meanwhile: emulation is what a busy host stretches most.
 TXT
 }
 
